@@ -1,0 +1,3 @@
+"""proofs-check: executable, falsifiable claims about self-distillation."""
+
+__all__ = []

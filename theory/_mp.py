@@ -1,0 +1,79 @@
+"""The one mpmath adapter: local contexts and conversions (STYLE rule 5).
+
+No code in this project assigns ``mpmath.mp.dps``; every high-precision routine takes a
+context made here.
+
+>>> ctx = make_context(30)
+>>> ctx.dps
+30
+>>> import mpmath; mpmath.mp.dps  # the global context is untouched
+15
+"""
+
+import mpmath
+import numpy as np
+
+__all__ = ["make_context", "to_mp_array", "to_f64", "digits_of_agreement"]
+
+#: Guard digits added to a requested precision for the working computation.
+GUARD_DIGITS = 10
+
+#: Precision of the comparison in :func:`digits_of_agreement` (beyond any working precision used here).
+_AGREEMENT_DPS = 1000
+
+
+def make_context(dps):
+    """Return a fresh ``mpmath.MPContext`` with ``dps`` significant decimal digits."""
+    ctx = mpmath.MPContext()
+    ctx.dps = int(dps)
+    return ctx
+
+
+def to_mp_array(ctx, a):
+    """Convert an array-like of numbers (floats, ints, mpf, strings) to an object ndarray of ``ctx.mpf``.
+
+    float64 inputs are converted exactly (every binary double is representable).
+    """
+    arr = np.asarray(a, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
+    for i, v in enumerate(flat_in):
+        flat_out[i] = ctx.mpf(v)
+    return out
+
+
+def to_f64(a):
+    """Round an object array of mpf (or anything numeric) to a float64 ndarray."""
+    arr = np.asarray(a, dtype=object)
+    return np.array([float(v) for v in arr.reshape(-1)], dtype=np.float64).reshape(arr.shape)
+
+
+def digits_of_agreement(a, b, scale=None):
+    """Decimal digits to which ``a`` and ``b`` agree, normwise: ``-log10(max|a-b| / scale)``.
+
+    ``scale`` defaults to ``max(|a|, |b|)``; exact agreement returns ``inf``; a NaN anywhere
+    returns ``0.0`` (NaN never counts as agreement).
+
+    >>> round(digits_of_agreement([1.0, 2.0], [1.0, 2.0 + 2e-10]), 1)
+    10.0
+    """
+    a = np.asarray(a, dtype=object).reshape(-1)
+    b = np.asarray(b, dtype=object).reshape(-1)
+    if a.size == 0 and b.size == 0:
+        return float("inf")
+    if a.shape != b.shape:
+        return 0.0
+    # A wide local context, so that 50- or 200-digit inputs are compared without rounding
+    # them to the global 53 bits first.
+    ctx = make_context(_AGREEMENT_DPS)
+    diffs = [abs(ctx.mpf(x) - ctx.mpf(y)) for x, y in zip(a, b)]
+    mags = [max(abs(ctx.mpf(x)), abs(ctx.mpf(y))) for x, y in zip(a, b)]
+    if any(ctx.isnan(d) or ctx.isinf(d) for d in diffs):
+        return 0.0
+    s = ctx.mpf(scale) if scale is not None else max(mags)
+    err = max(diffs)
+    if err == 0:
+        return float("inf")
+    if s == 0:
+        return 0.0
+    return float(-ctx.log10(err / s))
