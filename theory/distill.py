@@ -1,0 +1,242 @@
+"""Repeated self-distillation in the eigenbasis of G: the float64 and mpmath engines.
+
+With G = Q diag(d) Q^T (d ascending) and z_t = Q^T y_t, one round is
+
+    c_t : sum_k (c z_{t,k}/(c + d_k))^2 = K eps          (secular equation, theory.secular)
+    z_{t+1} = A_t z_t,   A_t = diag(d_k/(c_t + d_k)),    B_t = prod_{i<t} A_i,  z_t = B_t z_0
+
+until the collapse round T, the first t with ||y_t||^2 <= K eps (spec §4).  For several
+classes (y of shape (K, m)) norms are Frobenius norms and one c_t is shared.
+
+Source: Mobahi, Farajtabar & Bartlett 2020, §4 [paper].  Domain: G symmetric positive
+semi-definite (the caller includes the 1/K), y real, eps > 0.
+
+>>> import numpy as np
+>>> tr = self_distill(np.diag([1.0, 0.5]), np.array([1.0, 1.0]), 0.1)
+>>> tr.collapse_round, [round(float(n), 6) for n in tr.norms[:2]]
+(3, [1.414214, 0.9844])
+"""
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import _validate as V
+from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
+from .eigen import eigh_mp
+from .errors import PrecisionError, RoundsExceededError
+from .secular import secular_root_f64, secular_root_mp
+
+__all__ = ["Trajectory", "self_distill", "DEFAULT_MAX_ROUNDS_F64", "DEFAULT_MAX_ROUNDS_MP"]
+
+#: Default cap on rounds; T >= ceil(||y||/sqrt(K eps) - 1), so tiny eps needs many rounds.
+DEFAULT_MAX_ROUNDS_F64 = 100_000
+DEFAULT_MAX_ROUNDS_MP = 10_000
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """The result of :func:`self_distill`.
+
+    Attributes (contract): ``c`` (c_t, t = 0..T-1), ``y`` (y_t, t = 0..T; computed on first
+    access), ``norms`` (||y_t||, t = 0..T), ``B`` (diagonal of B_t, shape (T+1, K)),
+    ``eigenvalues`` (d ascending), ``collapse_round`` (T), ``dps`` (None for float64).
+    Also ``eps``, ``eigenvectors`` (columns of Q), ``z0`` (= Q^T y_0) and ``method`` (which
+    eigensolver ran).  mp values are ``mpf`` in a context at ``dps`` digits.
+    """
+
+    c: np.ndarray
+    norms: np.ndarray
+    B: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray = field(repr=False)
+    z0: np.ndarray = field(repr=False)
+    y0: np.ndarray = field(repr=False)
+    collapse_round: int
+    eps: object
+    dps: object = None
+    method: str = "numpy.linalg.eigh"
+    confirmed_digits: float = float("nan")
+
+    @property
+    def K(self):
+        return self.eigenvalues.shape[0]
+
+    @cached_property
+    def y(self):
+        """y_t = Q (B_t * z_0) for t = 1..T, and y_0 the input exactly; shape (T+1, K[, m])."""
+        Z = self.B[1:, :, None] * (self.z0 if self.z0.ndim == 2 else self.z0[:, None])[None]
+        Y = np.einsum("ik,tkm->tim", self.eigenvectors, Z) if self.dps is None else \
+            np.array([self.eigenvectors.dot(Z[t]) for t in range(Z.shape[0])], dtype=object)
+        Y = Y if self.z0.ndim == 2 else Y[:, :, 0]
+        return np.concatenate([self.y0[None], Y.reshape((-1,) + self.y0.shape)])
+
+    @property
+    def kappa(self):
+        """Condition number d_max/d_min of G (inf when G is singular)."""
+        d0, d1 = float(self.eigenvalues[0]), float(self.eigenvalues[-1])
+        return d1 / d0 if d0 > 0 else math.inf
+
+
+def _rounds_message(norm0, target, max_rounds):
+    r0 = float(norm0) / math.sqrt(float(target))
+    return (f"collapse not reached within max_rounds = {max_rounds}: with r_0 = ||y||/sqrt(K eps) = "
+            f"{r0:.6g} the collapse round satisfies {math.ceil(r0 - 1)} <= T <= "
+            f"{math.ceil(r0 * r0 - 1)}; raise max_rounds or increase eps")
+
+
+def _validate(G, y, eps, dps, max_rounds):
+    dps = V.check_dps(dps)
+    G = V.check_gram(G)
+    K = G.shape[0]
+    y = V.check_targets(y, K)
+    V.check_eps(eps)
+    default = DEFAULT_MAX_ROUNDS_F64 if dps is None else DEFAULT_MAX_ROUNDS_MP
+    max_rounds = V.check_max_rounds(max_rounds, default)
+    # Inputs given in float64 carry float64 rounding; mp inputs carry that of their digits.
+    unit = V.EPS64 if (G.dtype != object or dps is None) else 10.0 ** (-dps)
+    V.check_symmetric(G, unit)
+    return G, y, dps, max_rounds, unit
+
+
+def _spectral_weights(Z):
+    return Z * Z if Z.ndim == 1 else (Z * Z).sum(axis=1)
+
+
+def _run_f64(G, y, eps, max_rounds, unit):
+    K = G.shape[0]
+    # eigh reads the lower triangle only; check_symmetric has bounded the difference from
+    # the upper one by rounding, so no explicit symmetrisation (a K^2 copy) is needed
+    d, Q = np.linalg.eigh(G)
+    V.check_psd(d[0], d[-1], K, unit)
+    # eigenvalues within rounding of zero are zero: G is singular to working precision
+    d = np.where(np.abs(d) <= V.psd_tolerance(d[-1], K, unit), 0.0, d)
+    z0 = Q.T @ y
+    w2 = _spectral_weights(z0)
+    target = K * float(eps)
+    # ||y_0|| from y itself: the collapse test at round 0 must not depend on Q's rounding
+    sq = float(np.sum(y * y))  # compare squared norms: sqrt then square can round up
+    norms, cs, Bs = [math.sqrt(sq)], [], [np.ones(K)]
+    while sq > target:
+        if len(cs) >= max_rounds:
+            raise RoundsExceededError(_rounds_message(norms[0], target, max_rounds))
+        c = secular_root_f64(w2, d, target)
+        a = d / (c + d)
+        w2 = w2 * a * a
+        cs.append(c)
+        Bs.append(Bs[-1] * a)
+        sq = float(w2.sum())
+        norms.append(math.sqrt(sq))
+    return Trajectory(c=np.array(cs), norms=np.array(norms), B=np.array(Bs), eigenvalues=d,
+                      eigenvectors=Q, z0=z0, y0=y, collapse_round=len(cs), eps=eps)
+
+
+def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
+    """One mp trajectory at ``work_dps`` digits; ``c_guess`` (floats or mpf) warm-start Newton."""
+    ctx = make_context(work_dps)
+    K = G.shape[0]
+    Gm = to_mp_array(ctx, G)
+    Gm = (Gm + Gm.T) / 2
+    eig = eigh_mp(ctx, Gm)
+    d = np.array(list(eig.values), dtype=object)
+    V.check_psd(d[0], d[-1], K, unit)
+    # the input matrix is exact at this precision: keep tiny positive eigenvalues, and clip
+    # the negative ones that check_psd accepted as rounding of the input
+    d = np.array([ctx.zero if v < 0 else v for v in d], dtype=object)
+    Q = eig.vectors
+    ym = to_mp_array(ctx, y)
+    z0 = Q.T.dot(ym)
+    w2 = _spectral_weights(z0)
+    target = K * ctx.mpf(eps)
+    d_f = np.array([float(v) for v in d])
+    sq = ctx.fsum(v * v for v in ym.reshape(-1))
+    norms, cs, Bs = [ctx.sqrt(sq)], [], [np.array([ctx.one] * K, dtype=object)]
+    while sq > target:
+        t = len(cs)
+        if t >= max_rounds:
+            raise RoundsExceededError(_rounds_message(norms[0], target, max_rounds))
+        if c_guess is not None and t < len(c_guess):
+            s_guess = 1 / ctx.mpf(c_guess[t])
+        else:
+            try:
+                s_guess = 1.0 / secular_root_f64(np.array([float(v) for v in w2]), d_f, float(target))
+            except Exception:  # the float64 warm start is only a hint; the mp solve is bracketed
+                s_guess = None
+        c = secular_root_mp(ctx, w2, d, target, s_guess)
+        a = np.array([dk / (c + dk) for dk in d], dtype=object)
+        w2 = w2 * a * a
+        cs.append(c)
+        Bs.append(Bs[-1] * a)
+        sq = ctx.fsum(w2)
+        norms.append(ctx.sqrt(sq))
+    return Trajectory(c=np.array(cs, dtype=object), norms=np.array(norms, dtype=object),
+                      B=np.array(Bs, dtype=object), eigenvalues=d, eigenvectors=Q, z0=z0,
+                      y0=ym, collapse_round=len(cs), eps=eps, dps=work_dps, method=eig.method)
+
+
+def _guard_digits(G):
+    """GUARD_DIGITS plus log10 of G's condition number (float64 estimate, capped at 20)."""
+    d = np.linalg.eigvalsh(0.5 * (G.astype(np.float64) + G.astype(np.float64).T))
+    d_max = max(float(d[-1]), 0.0)
+    d_min = max(float(d[0]), d_max * V.EPS64)
+    kappa = d_max / d_min if d_min > 0 else 1.0
+    return GUARD_DIGITS + min(20, max(0, math.ceil(math.log10(kappa))))
+
+
+def _agreement(lo, hi):
+    """Digits to which two trajectories agree (c, norms, eigenvalues, each row of B)."""
+    if lo.collapse_round != hi.collapse_round:
+        return 0.0
+    parts = [digits_of_agreement(lo.c, hi.c), digits_of_agreement(lo.norms, hi.norms),
+             digits_of_agreement(lo.eigenvalues, hi.eigenvalues)]
+    parts += [digits_of_agreement(lo.B[t], hi.B[t]) for t in range(lo.B.shape[0])]
+    return min(parts)
+
+
+def _round_to(ctx, arr):
+    out = np.empty(arr.shape, dtype=object)
+    out.reshape(-1)[:] = [ctx.mpf(v) for v in arr.reshape(-1)]
+    return out
+
+
+def _confirmed_mp(G, y, eps, dps, max_rounds, unit):
+    """Run at dps + g and dps + 2g digits; accept only if they agree to dps digits (STYLE 7)."""
+    g = _guard_digits(G)
+    lo = _run_mp(G, y, eps, max_rounds, unit, dps + g, None)
+    hi = _run_mp(G, y, eps, max_rounds, unit, dps + 2 * g, lo.c)
+    if lo.collapse_round != hi.collapse_round:
+        raise PrecisionError(
+            f"the collapse round is {lo.collapse_round} at {dps + g} digits but "
+            f"{hi.collapse_round} at {dps + 2 * g} digits: ||y_t||^2 lies within rounding of "
+            f"K*eps; ask for more digits (dps > {dps}) or move eps off the threshold")
+    agree = _agreement(lo, hi)
+    if agree < dps:
+        raise PrecisionError(
+            f"the trajectory at {dps + g} digits agrees with the one at {dps + 2 * g} digits to "
+            f"only {agree:.1f} digits, fewer than the {dps} requested; the problem is too "
+            f"ill-conditioned for this precision: ask for fewer digits or more guard")
+    ctx = make_context(dps)
+    return Trajectory(c=_round_to(ctx, hi.c), norms=_round_to(ctx, hi.norms), B=_round_to(ctx, hi.B),
+                      eigenvalues=_round_to(ctx, hi.eigenvalues),
+                      eigenvectors=_round_to(ctx, hi.eigenvectors), z0=_round_to(ctx, hi.z0),
+                      y0=_round_to(ctx, hi.y0),
+                      collapse_round=hi.collapse_round, eps=eps, dps=dps, method=hi.method,
+                      confirmed_digits=agree)
+
+
+def self_distill(G, y, eps, *, dps=None, max_rounds=None):
+    """Run self-distillation rounds until collapse; return a :class:`Trajectory`.
+
+    ``dps=None`` uses float64 (one ``numpy.linalg.eigh``, then O(K) work per round);
+    ``dps=N`` uses mpmath at N digits plus guard digits, confirmed by a second run at more
+    guard digits (raises :class:`~theory.errors.PrecisionError` if they disagree).
+    ``max_rounds`` defaults to 100000 (float64) or 10000 (mp).
+    """
+    G, y, dps, max_rounds, unit = _validate(G, y, eps, dps, max_rounds)
+    if dps is None:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return _run_f64(G.astype(np.float64, copy=False), y.astype(np.float64, copy=False),
+                            eps, max_rounds, unit)
+    return _confirmed_mp(G, y, eps, dps, max_rounds, unit)

@@ -1,0 +1,140 @@
+"""The secular equation of one self-distillation round.
+
+    phi(c) = sum_k w_k^2 (c / (c + d_k))^2 = K eps,    w = V y_t (spectral coefficients),
+
+solved for c > 0 (spec §4).  phi increases strictly from sum_{d_k = 0} w_k^2 at c -> 0 to
+||w||^2 at c -> inf, so the root exists and is unique when
+sum_{d_k=0} w_k^2 < K eps < ||w||^2.
+
+Numerically we work in s = 1/c and solve F(s) = phi^{-1/2} - (K eps)^{-1/2} = 0.  F is
+increasing, and exactly linear when one term dominates (w^2/(1+sd)^2 has phi^{-1/2} =
+(1 + s d)/|w|), so Newton's method converges in a few steps; it is safeguarded by the
+bracket of :func:`secular_bracket` (bisection whenever a Newton step leaves it).
+
+Source: Mobahi et al. 2020, §4 (the equation) [paper]; bracket and iteration [derived].
+Domain: d_k >= 0, w_k^2 >= 0, 0 <= sum_{d_k=0} w_k^2 < K eps < ||w||^2.
+
+>>> import numpy as np
+>>> c = secular_root_f64(np.array([1.0, 1.0]), np.array([1.0, 1.0]), 0.5)
+>>> round(c, 12)   # 2 (c/(c+1))^2 = 1/2  =>  c/(c+1) = 1/2
+1.0
+"""
+
+import math
+
+import numpy as np
+
+from .errors import InfeasibleError, PrecisionError
+
+__all__ = ["secular_value_f64", "secular_bracket", "secular_root_f64", "secular_root_mp"]
+
+_EPS64 = np.finfo(np.float64).eps
+
+
+def secular_value_f64(c, w2, d):
+    """phi(c) = sum_k w2_k (c/(c+d_k))^2 (float64)."""
+    w2, d = np.asarray(w2, float), np.asarray(d, float)
+    return float(np.sum(w2 * (c / (c + d)) ** 2))
+
+
+def secular_bracket(w2_total, w2_null, target, d_pos_min, d_max, sqrt):
+    """Bracket [s_lo, s_hi] of the root s = 1/c.
+
+    With m = (||w||^2 - w0)/(K eps - w0) (w0 the null-space mass), the bounds
+    (1 + s d_max)^2 >= m >= (1 + s d_min+)^2 at the root give
+
+        (sqrt(m) - 1)/d_max <= s <= (sqrt(m) - 1)/d_min+ .
+
+    With w0 = 0 these are the c_t bounds of spec §5:
+    a d_min/(||z|| - a) <= c <= a d_max/(||z|| - a).
+    """
+    if w2_null >= target:
+        raise InfeasibleError(
+            f"the part of the targets in the null space of G has squared norm {float(w2_null):.6g} "
+            f">= K*eps = {float(target):.6g}: no fit in the span of the kernel meets the budget; "
+            f"increase eps, or remove duplicated points that make G singular")
+    root_m = sqrt((w2_total - w2_null) / (target - w2_null))
+    return (root_m - 1) / d_max, (root_m - 1) / d_pos_min
+
+
+def _newton_bracketed(F, lo, hi, s, rel_tol, max_iter):
+    """Safeguarded Newton for increasing F on [lo, hi]; works for floats and mpf alike."""
+    for _ in range(max_iter):
+        f, df = F(s)
+        if f == 0:
+            return s
+        if f < 0:
+            lo = s
+        else:
+            hi = s
+        step = f / df if df > 0 else None
+        s_new = s - step if step is not None else None
+        if s_new is None or not (lo < s_new < hi):
+            s_new = (lo + hi) / 2
+        if abs(s_new - s) <= rel_tol * abs(s_new) or hi - lo <= rel_tol * abs(hi):
+            return s_new
+        s = s_new
+    raise PrecisionError(f"the secular iteration did not converge in {max_iter} steps "
+                         f"(bracket [{lo}, {hi}])")
+
+
+def secular_root_f64(w2, d, target, s_guess=None):
+    """c > 0 with sum_k w2_k (c/(c+d_k))^2 = target, to full float64 accuracy.
+
+    ``w2`` are the squared spectral coefficients (row sums of squares for several classes),
+    ``d`` the eigenvalues (>= 0, zeros meaning a singular G), ``target`` = K eps.
+    Raises :class:`InfeasibleError` when no c > 0 exists because of null-space mass.
+    """
+    w2 = np.asarray(w2, dtype=np.float64)
+    d = np.asarray(d, dtype=np.float64)
+    pos = d > 0
+    if not pos.any():
+        raise InfeasibleError(f"G has no positive eigenvalue (G = 0): the only fit is f = 0, with "
+                              f"squared residual {float(w2.sum()):.6g} > K*eps = {target:.6g}; "
+                              f"increase eps or use a non-zero kernel")
+    w0 = float(w2[~pos].sum())
+    wp, dp = w2[pos], d[pos]
+    lo, hi = secular_bracket(float(wp.sum()) + w0, w0, target, float(dp.min()), float(dp.max()),
+                             math.sqrt)
+    inv_a = 1.0 / math.sqrt(target)
+
+    def F(s):
+        q = 1.0 + s * dp
+        v2 = wp / (q * q)
+        phi = w0 + float(v2.sum())
+        return phi ** -0.5 - inv_a, phi ** -1.5 * float(np.sum(v2 * dp / q))
+
+    s0 = s_guess if s_guess is not None and lo < s_guess < hi else lo
+    # 4 u: the last Newton step of a quadratically convergent iteration is below rounding
+    s = _newton_bracketed(F, lo, hi, s0, 4 * _EPS64, 200)
+    return 1.0 / s
+
+
+def secular_root_mp(ctx, w2, d, target, s_guess=None):
+    """As :func:`secular_root_f64`, at the precision of ``ctx`` (lists/arrays of ``ctx.mpf``).
+
+    ``s_guess`` (= 1/c from a float64 or lower-precision solve) makes Newton converge in a
+    few quadratic steps.
+    """
+    K = len(d)
+    pos = [k for k in range(K) if d[k] > 0]
+    if not pos:
+        raise InfeasibleError(f"G has no positive eigenvalue (G = 0): the only fit is f = 0; "
+                              f"increase eps or use a non-zero kernel")
+    w0 = ctx.fsum(w2[k] for k in range(K) if not d[k] > 0)
+    wp = [w2[k] for k in pos]
+    dp = [d[k] for k in pos]
+    lo, hi = secular_bracket(ctx.fsum(wp) + w0, w0, target, min(dp), max(dp), ctx.sqrt)
+    inv_a = 1 / ctx.sqrt(target)
+
+    def F(s):
+        qs = [1 + s * dk for dk in dp]
+        v2 = [wk / (q * q) for wk, q in zip(wp, qs)]
+        phi = w0 + ctx.fsum(v2)
+        return phi ** ctx.mpf(-0.5) - inv_a, phi ** ctx.mpf(-1.5) * ctx.fsum(
+            v * dk / q for v, dk, q in zip(v2, dp, qs))
+
+    s0 = ctx.mpf(s_guess) if s_guess is not None and lo < s_guess < hi else lo
+    # stop when the step is below 16 ulps: Newton is quadratic, the next step would be far below
+    s = _newton_bracketed(F, lo, hi, s0, ctx.ldexp(1, 4 - ctx.prec), 200 + 2 * ctx.prec)
+    return 1 / s
