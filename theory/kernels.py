@@ -1,0 +1,81 @@
+"""Float64 Gram matrices of standard kernels, scaled as the closed form expects (the 1/K).
+
+    G[j, k] = k(x_j, x_k) / K
+
+* Gaussian: k(x, x') = exp(-||x - x'||^2 / (2 h^2))                  [prior work]
+* Matern nu = 1/2, 3/2, 5/2 with length scale l (r = ||x - x'||):      [prior work]
+  e^{-r/l};  (1 + s) e^{-s}, s = sqrt(3) r/l;  (1 + s + s^2/3) e^{-s}, s = sqrt(5) r/l
+* Two-layer ReLU NTK on unit-norm inputs (Dong et al. 2019 spec §1, [prior work]):
+  H[i, j] = u (pi - arccos u) / (2 pi),  u = x_i . x_j
+
+Domain: X of shape (K, dim) or (K,) (one-dimensional points); h, l > 0.
+
+>>> import numpy as np
+>>> G = gaussian_gram(np.array([0.0, 1.0]), 1.0)
+>>> np.round(G * 2, 6).tolist()
+[[1.0, 0.606531], [0.606531, 1.0]]
+"""
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["gaussian_gram", "matern_gram", "ntk_relu_gram", "pairwise_distances"]
+
+
+def _points(X):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[0] == 0 or not np.isfinite(X).all():
+        raise InputError(f"points must be a finite array of shape (K,) or (K, dim), got shape "
+                         f"{np.shape(X)}")
+    return X
+
+
+def _positive(name, v):
+    if not (isinstance(v, (int, float, np.floating)) and np.isfinite(v) and v > 0):
+        raise InputError(f"{name} = {v!r} must be a finite positive number")
+
+
+def pairwise_distances(X):
+    """Euclidean distance matrix ||x_j - x_k|| (exactly symmetric, zero diagonal)."""
+    X = _points(X)
+    diff = X[:, None, :] - X[None, :, :]
+    D = np.sqrt(np.einsum("jkd,jkd->jk", diff, diff))
+    return 0.5 * (D + D.T)
+
+
+def gaussian_gram(X, h):
+    """G[j,k] = exp(-||x_j - x_k||^2/(2 h^2)) / K."""
+    _positive("h", h)
+    D = pairwise_distances(X)
+    return np.exp(-(D / h) ** 2 / 2) / D.shape[0]
+
+
+def matern_gram(X, nu, ell):
+    """G[j,k] = Matern_nu(||x_j - x_k||; ell) / K for nu in {0.5, 1.5, 2.5}."""
+    _positive("ell", ell)
+    D = pairwise_distances(X)
+    if nu == 0.5:
+        k = np.exp(-D / ell)
+    elif nu == 1.5:
+        s = np.sqrt(3.0) * D / ell
+        k = (1 + s) * np.exp(-s)
+    elif nu == 2.5:
+        s = np.sqrt(5.0) * D / ell
+        k = (1 + s + s * s / 3) * np.exp(-s)
+    else:
+        raise InputError(f"nu = {nu!r} is not supported; use 0.5, 1.5 or 2.5")
+    return k / D.shape[0]
+
+
+def ntk_relu_gram(X):
+    """G[i,j] = u (pi - arccos u)/(2 pi) / K with u = x_i . x_j for unit-norm rows of X."""
+    X = _points(X)
+    norms = np.linalg.norm(X, axis=1)
+    if np.any(np.abs(norms - 1) > 1e3 * np.finfo(float).eps * np.sqrt(X.shape[1])):
+        raise InputError("ntk_relu_gram needs unit-norm inputs; normalise the rows of X first")
+    U = np.clip(X @ X.T, -1.0, 1.0)
+    U = 0.5 * (U + U.T)
+    return U * (np.pi - np.arccos(U)) / (2 * np.pi) / X.shape[0]
