@@ -168,7 +168,7 @@ def _positive_twins(coeffs):
             raise InputError(f"symbol {x!r} is declared non-positive; every symbol in the "
                              f"coefficients is taken to be positive, declare it "
                              f"Symbol({x.name!r}, positive=True)")
-        twins[x] = sp.Dummy(x.name, positive=True)
+        twins[x] = sp.Symbol(x.name, positive=True)
     back = {t: x for x, t in twins.items()}
     return tuple(c.xreplace(twins) for c in coeffs), back
 
@@ -360,13 +360,20 @@ def _mode_expr(mode):
 # ---- numeric fallback ----------------------------------------------------------------
 
 
+def _to_ctx(ctx, c):
+    """An exact sympy number as a ``ctx.mpf`` (rationals exactly rounded; others via evalf
+    with guard digits)."""
+    if c.is_Rational:
+        return ctx.mpf(int(c.p)) / int(c.q)
+    return ctx.mpf(str(sp.N(c, ctx.dps + GUARD_DIGITS)))
+
+
 def _numeric_poles(ctx, factors, s):
     """Upper-half-plane poles of 1/P at the precision of ``ctx`` (numeric fallback)."""
     poles = []
     for f, k in factors:
         poly = sp.Poly(f, s)
-        coeffs = [ctx.mpf(sp.Rational(c)) if c.is_Rational else
-                  ctx.mpf(str(sp.N(c, ctx.dps + GUARD_DIGITS))) for c in poly.all_coeffs()]
+        coeffs = [_to_ctx(ctx, c) for c in poly.all_coeffs()]
         n_real = poly.count_roots()  # exact (Sturm): the number of real roots s
         roots = ctx.polyroots(coeffs, maxsteps=200, extraprec=2 * ctx.prec)
         roots = sorted((ctx.mpc(z) for z in roots), key=lambda z: abs(z.imag))
@@ -385,7 +392,7 @@ def _numeric_poles(ctx, factors, s):
 
 def _numeric_modes_at(dps, a, factors, s):
     ctx = make_context(dps)
-    a_m = ctx.mpf(str(sp.N(a[-1], dps + GUARD_DIGITS)))
+    a_m = _to_ctx(ctx, a[-1])
     poles = _numeric_poles(ctx, factors, s)
     modes = []
     for j, p in enumerate(poles):
@@ -409,9 +416,12 @@ def _numeric_modes(a, dps):
     ctx2, modes2 = _numeric_modes_at(work + int(_CONFIRM_BITS * math.log10(2)), a, factors, s)
     flat = [x for m in modes for x in (m[0], m[1], *m[2], *m[3])]
     flat2 = [x for m in modes2 for x in (m[0], m[1], *m[2], *m[3])]
+    if len(flat) != len(flat2):
+        raise PrecisionError(f"numeric roots of Q(s) = Σ a_m s^m for coeffs {list(a)}: the "
+                             f"number of poles changed between {work} and {ctx2.dps} digits")
     scale = max(abs(x) for x in flat2)
     err = max(abs(ctx2.mpf(x) - y) for x, y in zip(flat, flat2))
-    if len(flat) != len(flat2) or err > scale * ctx2.mpf(10) ** (-dps - 2):
+    if err > scale * ctx2.mpf(10) ** (-dps - 2):
         raise PrecisionError(f"numeric roots of Q(s) = Σ a_m s^m for coeffs {list(a)} did not "
                              f"hold up: constants at {work} and {ctx2.dps} digits differ by "
                              f"{ctx2.nstr(err, 3)} (relative to {ctx2.nstr(scale, 3)}); "
@@ -581,27 +591,35 @@ def _compile_mp(expr):
 
 @functools.lru_cache(maxsize=256)
 def _mp_kernel(key, dps):
+    """Generated evaluator ``fn(ctx, r)``; ``dps`` (fallback only) sets the digits of the
+    recomputed constants, ``None`` for an exact closed form."""
     g = _derive(key)
-    if not g.fallback:
+    if dps is None:
         return _compile_mp(g.expr)
     # Fallback: constants recomputed at the caller's precision (plus guard).
     modes = _numeric_modes(g.coeffs, max(dps, FALLBACK_DPS))
     return _compile_mp(sp.Add(*[_mode_expr(m) for m in modes]))
 
 
-def _mp_scalar(ctx, r):
+def _mp_real(ctx, r):
+    if isinstance(r, (bool, np.bool_)) or r is None:
+        raise InputError(f"{r!r} is not a real number")
     try:
         x = ctx.mpf(r)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"r = {r!r} is not a real number") from exc
+        raise InputError(f"{r!r} is not a real number") from exc
     if not ctx.isfinite(x):
-        raise InputError(f"r = {r!r} is not finite; g is evaluated at finite distances only")
-    return abs(x)
+        raise InputError(f"{r!r} is not finite; g is evaluated at finite distances only")
+    return x
 
 
 def _kernel_for(ctx, coeffs):
+    key = _normalise(coeffs)
+    if not _derive(key).fallback:
+        return _mp_kernel(key, None)
+    # constants good to the working precision of the evaluation (ctx.prec + _GUARD_BITS)
     dps = int(ctx.dps) + GUARD_DIGITS + int(_GUARD_BITS * math.log10(2)) + 1
-    return _mp_kernel(_normalise(coeffs), dps)
+    return _mp_kernel(key, dps)
 
 
 def green_mp(ctx, coeffs, r):
@@ -623,14 +641,14 @@ def green_mp(ctx, coeffs, r):
     """
     fn = _kernel_for(ctx, coeffs)
     if np.ndim(r) == 0:
-        x = _mp_scalar(ctx, r)
+        x = abs(_mp_real(ctx, r))
         with ctx.workprec(ctx.prec + _GUARD_BITS):
             v = fn(ctx, x)
         return +v
     arr = np.asarray(r, dtype=object)
     out = np.empty(arr.shape, dtype=object)
     flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
-    xs = [_mp_scalar(ctx, v) for v in flat_in]
+    xs = [abs(_mp_real(ctx, v)) for v in flat_in]
     with ctx.workprec(ctx.prec + _GUARD_BITS):
         vals = [fn(ctx, x) for x in xs]
     for i, v in enumerate(vals):
@@ -692,7 +710,7 @@ def green_gram_mp(ctx, coeffs, x):
     if arr.ndim != 1 or arr.size == 0:
         raise InputError(f"x has shape {arr.shape}; pass K >= 1 one-dimensional points, "
                          f"shape (K,)")
-    pts = [_mp_scalar(ctx, v) * (1 if ctx.mpf(v) >= 0 else -1) for v in arr]
+    pts = [_mp_real(ctx, v) for v in arr]
     fn = _kernel_for(ctx, coeffs)
     k = len(pts)
     out = np.empty((k, k), dtype=object)
