@@ -5,8 +5,8 @@ An interrupt or error while writing leaves the previous file intact and no parti
 >>> import tempfile, os
 >>> d = tempfile.mkdtemp()
 >>> p = atomic_write_text(os.path.join(d, "a.txt"), "hello")
->>> open(p).read()
-'hello'
+>>> with open(p) as fh: print(fh.read())
+hello
 """
 
 import os
