@@ -186,3 +186,25 @@ def test_mp_values_carry_the_requested_precision():
     assert tr.dps == 25 and tr.confirmed_digits >= 25
     assert all(v.context.dps == 25 for v in tr.c)
     assert mpmath.mp.dps == 15  # the global context is never touched
+
+
+@pytest.mark.parametrize("kappa", [1.0, 1e4, 1e8, 1e12])
+def test_f64_accuracy_estimate_is_never_optimistic(kappa):
+    """The a posteriori accuracy bounds the true error (measured against 30-digit mp)."""
+    K = 16
+    G = rotated(np.geomspace(1.0 / kappa, 1.0, K), seed=5)
+    y = targets(K, seed=6)
+    eps = 0.02 * float(y @ y) / K
+    f = self_distill(G, y, eps)
+    m = self_distill(G, y, eps, dps=30)
+    assert f.collapse_round_certain and f.collapse_round == m.collapse_round
+    true_digits = min([digits_of_agreement(f.c, m.c), digits_of_agreement(f.norms, m.norms)]
+                      + [digits_of_agreement(a, b) for a, b in zip(f.B, m.B)])
+    assert 10.0 ** (-true_digits) <= f.accuracy
+
+
+def test_collapse_round_flagged_uncertain_next_to_the_threshold():
+    G, _ = laplace_gram(10)
+    y = targets(10)
+    tr = self_distill(G, y, float(y @ y) / 10 * (1 - 1e-15))  # ||y||^2 / (K eps) - 1 ~ 1e-15
+    assert not tr.collapse_round_certain

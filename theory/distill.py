@@ -45,6 +45,11 @@ class Trajectory:
     ``eigenvalues`` (d ascending), ``collapse_round`` (T), ``dps`` (None for float64).
     Also ``eps``, ``eigenvectors`` (columns of Q), ``z0`` (= Q^T y_0) and ``method`` (which
     eigensolver ran).  mp values are ``mpf`` in a context at ``dps`` digits.
+
+    Accuracy: ``accuracy`` is the estimated relative (normwise) error of c, norms and B
+    (float64: a posteriori, by perturbation; mp: 10^-dps, confirmed by a second run to
+    ``confirmed_digits``); ``collapse_round_certain`` is False when float64 cannot decide a
+    collapse test (||y_t||^2 within rounding of K eps), and then the mp engine must decide.
     """
 
     c: np.ndarray
@@ -59,6 +64,8 @@ class Trajectory:
     dps: object = None
     method: str = "numpy.linalg.eigh"
     confirmed_digits: float = float("nan")
+    accuracy: float = float("nan")
+    collapse_round_certain: bool = True
 
     @property
     def K(self):
@@ -105,6 +112,58 @@ def _spectral_weights(Z):
     return Z * Z if Z.ndim == 1 else (Z * Z).sum(axis=1)
 
 
+def _recurse_f64(d, w2, sq0, target, max_rounds, norm0):
+    """The eigenbasis recursion: returns (c_t, ||y_t||, diag B_t) lists."""
+    K = d.shape[0]
+    sq = sq0  # compare squared norms: sqrt then square can round up
+    norms, cs, Bs = [math.sqrt(sq)], [], [np.ones(K)]
+    while sq > target:
+        if len(cs) >= max_rounds:
+            raise RoundsExceededError(_rounds_message(norm0, target, max_rounds))
+        c = secular_root_f64(w2, d, target)
+        a = d / (c + d)
+        w2 = w2 * a * a
+        cs.append(c)
+        Bs.append(Bs[-1] * a)
+        sq = float(w2.sum())
+        norms.append(math.sqrt(sq))
+    return cs, norms, Bs
+
+
+def _relative_spread(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale if scale > 0 else 0.0
+
+
+def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
+    """A posteriori accuracy of a float64 trajectory, by perturbing what eigh got wrong.
+
+    A backward-stable eigh returns the eigenvalues of G + E with ||E|| <= p(K) u ||G||, so
+    each d_k may be off by about K u d_max and each squared spectral weight by about K u
+    relative.  We rerun the O(K T) recursion with d -> d +/- K u d_max and w2 -> w2 (1 +/- K u)
+    and take the largest relative (normwise) change in c_t, ||y_t|| and each B_t, times 4
+    (first-order estimate; the factor covers second-order terms and the sums).  Returns
+    (accuracy, stable) where ``stable`` says the collapse round did not move.
+    """
+    cs, norms, Bs = base
+    delta = d.shape[0] * V.EPS64 * float(d[-1])
+    rel = d.shape[0] * V.EPS64
+    worst, stable = 0.0, True
+    for sign in (1.0, -1.0):
+        dp = np.where(d > 0, np.maximum(d + sign * delta, 0.0), 0.0)
+        try:
+            c2, n2, B2 = _recurse_f64(dp, w2 * (1 + sign * rel), sq0, target, max_rounds, norm0)
+        except RoundsExceededError:
+            return math.inf, False
+        if len(c2) != len(cs):
+            stable = False
+            continue
+        worst = max(worst, _relative_spread(cs, c2), _relative_spread(norms, n2),
+                    max(_relative_spread(b1, b2) for b1, b2 in zip(Bs, B2)))
+    return 4.0 * worst + 4.0 * V.EPS64, stable
+
+
 def _run_f64(G, y, eps, max_rounds, unit):
     K = G.shape[0]
     # eigh reads the lower triangle only; check_symmetric has bounded the difference from
@@ -116,21 +175,19 @@ def _run_f64(G, y, eps, max_rounds, unit):
     z0 = Q.T @ y
     w2 = _spectral_weights(z0)
     target = K * float(eps)
-    # ||y_0|| from y itself: the collapse test at round 0 must not depend on Q's rounding
-    sq = float(np.sum(y * y))  # compare squared norms: sqrt then square can round up
-    norms, cs, Bs = [math.sqrt(sq)], [], [np.ones(K)]
-    while sq > target:
-        if len(cs) >= max_rounds:
-            raise RoundsExceededError(_rounds_message(norms[0], target, max_rounds))
-        c = secular_root_f64(w2, d, target)
-        a = d / (c + d)
-        w2 = w2 * a * a
-        cs.append(c)
-        Bs.append(Bs[-1] * a)
-        sq = float(w2.sum())
-        norms.append(math.sqrt(sq))
+    sq0 = float(np.sum(y * y))  # ||y_0|| from y itself, not through Q's rounding
+    norm0 = math.sqrt(sq0)
+    base = _recurse_f64(d, w2, sq0, target, max_rounds, norm0)
+    accuracy, stable = _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base)
+    # the collapse test at any round is undecidable in float64 when ||y_t||^2 sits within
+    # the accuracy of K eps
+    sqs = np.asarray(base[1]) ** 2
+    if np.any(np.abs(sqs / target - 1.0) <= 2 * accuracy):
+        stable = False
+    cs, norms, Bs = base
     return Trajectory(c=np.array(cs), norms=np.array(norms), B=np.array(Bs), eigenvalues=d,
-                      eigenvectors=Q, z0=z0, y0=y, collapse_round=len(cs), eps=eps)
+                      eigenvectors=Q, z0=z0, y0=y, collapse_round=len(cs), eps=eps,
+                      accuracy=accuracy, collapse_round_certain=stable)
 
 
 def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
@@ -223,7 +280,7 @@ def _confirmed_mp(G, y, eps, dps, max_rounds, unit):
                       eigenvectors=_round_to(ctx, hi.eigenvectors), z0=_round_to(ctx, hi.z0),
                       y0=_round_to(ctx, hi.y0),
                       collapse_round=hi.collapse_round, eps=eps, dps=dps, method=hi.method,
-                      confirmed_digits=agree)
+                      confirmed_digits=agree, accuracy=10.0 ** (-dps))
 
 
 def self_distill(G, y, eps, *, dps=None, max_rounds=None):
