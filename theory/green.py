@@ -3,7 +3,7 @@ r"""Green's function of ``R(f) = ∫ Σ_m a_m (f^(m)(x))^2 dx`` on the real line
 The regulariser's operator is ``L = Σ_m a_m (-1)^m D^{2m}`` with symbol
 ``P(ω) = Σ_m a_m ω^{2m}``, and its Green's function is ``g(x, t) = g(|x - t|)`` with
 
-    g(r) = (1/π) ∫_0^∞ cos(ωr) / P(ω) dω = i Σ_{Im ω_j > 0} Res_{ω=ω_j} e^{iωr} / P(ω),   r ≥ 0.
+    g(r) = (1/π) ∫_0^∞ cos(ωr)/P(ω) dω = i Σ_{Im ω_j > 0} Res_{ω_j} e^{iωr}/P(ω),  r ≥ 0.
 
 Source: spec §3 (mobahi2020.md) [derived; standard].
 Domain: a_0 > 0, a_m ≥ 0, some a_m > 0 with m ≥ 1 (trailing zeros are stripped).
@@ -34,9 +34,11 @@ Roots are found per irreducible factor of ``Q`` (``sympy.factor_list``):
 
 - degree 1: ``s = -c_0/c_1``, ``ω = i sqrt(c_0/c_1)``;
 - degree 2 with negative discriminant: ``ω⁴ + pω² + q`` splits over the reals into
-  ``(ω² - 2αω + √q)(ω² + 2αω + √q)``, ``α = sqrt(2√q - p)/2``, ``β = sqrt(2√q + p)/2``;
+  ``(ω² - 2αω + √q)(ω² + 2αω + √q)``, ``α = sqrt(2√q - p)/2``,
+  ``β = sqrt(2√q + p)/2``;
 - degree 2 with positive discriminant: two negative real ``s``, two imaginary poles;
-- degree ≥ 3 (numeric coefficients only): **numeric fallback**.  Roots in radicals of
+- degree ≥ 3 (numeric coefficients only): **numeric fallback** for the whole closed
+  form.  Roots in radicals of
   cubics and quartics are unwieldy (casus irreducibilis) and impossible from degree 5, so
   the roots are found by ``ctx.polyroots``, confirmed at a higher precision (STYLE rule
   7), and the closed form carries ``sympy.Float`` constants with :data:`FALLBACK_DPS`
@@ -62,10 +64,11 @@ What is refused, with :class:`~theory.errors.InputError`:
   with symbols, or roots of different factors that may coincide for some parameter value
   (the formula then has a removable singularity there).
 
-Floats (Python, numpy, sympy) are converted by ``sympy.nsimplify(v, rational=True)``,
-which reads a float as the short decimal it prints as (``0.1 -> 1/10``, ``0.25 -> 1/4``),
-so that the derivation is exact.  Strings are read by ``sympy.Rational`` (``"1/3"``,
-``"0.5"``).  Pass ``sympy.Rational`` to be explicit.
+Floats (Python, numpy, sympy) are converted to exact rationals so that the derivation is
+exact: to the simplest rational ``sympy.nsimplify(v, rational=True)`` finds if it rounds
+back to the same float (``0.1 -> 1/10``, ``1/3 -> 1/3``), otherwise to the float's exact
+binary value; a float is never replaced by a different number.  Strings are read by
+``sympy.Rational`` (``"1/3"``, ``"0.5"``).  Pass ``sympy.Rational`` to be explicit.
 
 >>> green_function([1, 1])
 exp(-r)/2
@@ -93,10 +96,10 @@ R = sp.Symbol("r", positive=True)
 #: Digits of the ``sympy.Float`` constants in a numeric-fallback closed form.
 FALLBACK_DPS = 50
 
-#: Extra bits used inside :func:`green_mp`: covers the rounding of the few dozen
-#: operations of a generated expression and the cancellation between the terms of a
-#: mode sum (the terms are O(max|coefficient|), g itself is O(g(0))).
-_GUARD_BITS = 32
+#: Guard bits tried in turn by :func:`green_mp` until two evaluations agree: 32 cover the
+#: rounding of a generated expression; more are needed only for cancellation between the
+#: terms of a mode sum (nearly coincident poles).
+_GUARDS = (32, 64, 128, 256)
 
 #: Extra bits of the confirming root computation in the numeric fallback (STYLE rule 7).
 _CONFIRM_BITS = 64
@@ -106,6 +109,15 @@ _OMEGA = sp.Symbol("omega", real=True)
 
 # ----------------------------------------------------------------------------------------
 # Input
+
+
+def _float_to_rational(f):
+    """The simplest rational nsimplify finds if it rounds back to ``f`` (0.1 -> 1/10,
+    1/3 -> 1/3), else the exact binary value of ``f``: never a different number."""
+    q = sp.nsimplify(f, rational=True)
+    if sp.Float(q, precision=f._prec) == f:
+        return q
+    return sp.Rational(f)
 
 
 def _coefficient(v, m):
@@ -133,10 +145,9 @@ def _coefficient(v, m):
                          f"of coefficients [a_0, ..., a_M]")
     if x.has(sp.nan, sp.oo, -sp.oo, sp.zoo) or x.is_finite is False:
         raise InputError(f"{where} is not finite; the coefficients must be finite reals")
-    # Floats become the rational they print as, so that the derivation stays exact.
     floats = x.atoms(sp.Float)
     if floats:
-        x = x.xreplace({f: sp.nsimplify(f, rational=True) for f in floats})
+        x = x.xreplace({f: _float_to_rational(f) for f in floats})
     if x.has(sp.I) or x.is_extended_real is False:
         raise InputError(f"{where} is not real; the coefficients a_m of R(f) must be real")
     return x
@@ -207,9 +218,9 @@ def _validated(coeffs):
 
 @dataclass(frozen=True)
 class _Pole:
-    """A pole ω of 1/P in the upper half plane, of order ``mult``; ``rep`` marks the pole
-    that carries the mode of its conjugate pair (``None`` for a pole whose term is dropped
-    because it is the partner ``-conj(ω)`` of a representative)."""
+    """A pole ω of 1/P in the upper half plane, of order ``mult``.  ``paired``: ω is one of
+    a pair ``±α + iβ``; ``rep``: ω carries the real mode (False for the partner
+    ``-conj(ω)`` of a representative, whose term is the conjugate)."""
 
     omega: object
     mult: int
@@ -259,8 +270,9 @@ def _roots_of_factor(f, s):
                 out.append((sp.I * _simplify_radical(sp.sqrt(beta2)), False, True))
             return out
         raise InputError(f"the quadratic factor {f} of Q(s) = Σ a_m s^m has discriminant "
-                         f"{disc}, whose sign cannot be decided for positive symbols (or is "
-                         f"zero); substitute numbers or a parametrisation in which Q factors")
+                         f"{sp.expand(disc)}, whose sign cannot be decided for positive "
+                         f"symbols (or is zero); substitute numbers or a parametrisation in "
+                         f"which Q factors")
     if symbolic:
         raise InputError(f"the irreducible factor {f} of Q(s) = Σ a_m s^m has degree {deg} "
                          f"and symbolic coefficients; its roots are not available in a form "
@@ -375,7 +387,11 @@ def _numeric_poles(ctx, factors, s):
         poly = sp.Poly(f, s)
         coeffs = [_to_ctx(ctx, c) for c in poly.all_coeffs()]
         n_real = poly.count_roots()  # exact (Sturm): the number of real roots s
-        roots = ctx.polyroots(coeffs, maxsteps=200, extraprec=2 * ctx.prec)
+        try:
+            roots = ctx.polyroots(coeffs, maxsteps=200, extraprec=2 * ctx.prec)
+        except ctx.NoConvergence as exc:
+            raise PrecisionError(f"ctx.polyroots did not converge for the factor {f} of "
+                                 f"Q(s) at {ctx.dps} digits") from exc
         roots = sorted((ctx.mpc(z) for z in roots), key=lambda z: abs(z.imag))
         for idx, z in enumerate(roots):
             if idx < n_real:
@@ -494,7 +510,7 @@ def _restore(expr, g):
 
 
 def green_function(coeffs):
-    r"""Closed form of ``g(r) = (1/π) ∫_0^∞ cos(ωr) / Σ_m a_m ω^{2m} dω`` as a sympy expression in ``r``.
+    r"""Closed form of ``g(r) = (1/π) ∫_0^∞ cos(ωr) / Σ_m a_m ω^{2m} dω`` in ``r``.
 
     ``g(r) = i Σ_{Im ω_j > 0} Res e^{iωr}/P(ω)``, written as real
     ``Σ_j e^{-β_j r} (p_j(r) cos α_j r + q_j(r) sin α_j r)``; ``r = |x - t|`` is the
@@ -601,6 +617,14 @@ def _mp_kernel(key, dps):
     return _compile_mp(sp.Add(*[_mode_expr(m) for m in modes]))
 
 
+def _check_numeric(key):
+    free = _derive(key).expr.free_symbols - {R}
+    if free:
+        raise InputError(f"coefficients {list(key)} contain symbols "
+                         f"{sorted(map(str, free))}; the mp twin needs numbers: substitute "
+                         f"values first")
+
+
 def _mp_real(ctx, r):
     if isinstance(r, (bool, np.bool_)) or r is None:
         raise InputError(f"{r!r} is not a real number")
@@ -613,21 +637,41 @@ def _mp_real(ctx, r):
     return x
 
 
-def _kernel_for(ctx, coeffs):
-    key = _normalise(coeffs)
+def _kernel(key, bits):
+    """The evaluator for a working precision of ``bits`` (fallback constants to match)."""
     if not _derive(key).fallback:
         return _mp_kernel(key, None)
-    # constants good to the working precision of the evaluation (ctx.prec + _GUARD_BITS)
-    dps = int(ctx.dps) + GUARD_DIGITS + int(_GUARD_BITS * math.log10(2)) + 1
-    return _mp_kernel(key, dps)
+    return _mp_kernel(key, int(bits * math.log10(2)) + GUARD_DIGITS)
+
+
+def _eval_confirmed(ctx, key, x):
+    """``g(x)`` rounded to ``ctx.prec``, accepted only when it holds up as precision rises
+    (STYLE rule 7): evaluations with 32, 64, 128, 256 guard bits until two successive ones
+    agree to ``ctx.prec + 2`` bits.  Guard bits cover the cancellation between the terms
+    of a mode sum, which is large near a repeated root of Q (nearly coincident poles)."""
+    prec = ctx.prec
+    prev = None
+    for guard in _GUARDS:
+        fn = _kernel(key, prec + guard)
+        with ctx.workprec(prec + guard):
+            v = fn(ctx, x)
+            settled = prev is not None and abs(v - prev) <= ctx.ldexp(abs(v), -(prec + 2))
+            diff = None if prev is None else abs(v - prev)
+        if settled:
+            return +v
+        prev = v
+    raise PrecisionError(f"g({ctx.nstr(x, 10)}) for coeffs {list(key)} did not settle: "
+                         f"evaluations with {_GUARDS[-2]} and {_GUARDS[-1]} guard bits above "
+                         f"{prec} bits differ by {ctx.nstr(diff, 3)}")
 
 
 def green_mp(ctx, coeffs, r):
-    """``g(|r|)`` at the precision of the mpmath context ``ctx`` (a ``ctx.mpf``, or an object array for array ``r``).
+    """``g(|r|)`` at the precision of the mpmath context ``ctx`` (object array for array r).
 
     Generated from :func:`green_function` by a printer that binds every call to ``ctx``;
-    evaluated with :data:`_GUARD_BITS` extra bits and rounded to ``ctx.prec``.  mpmath's
-    global precision is neither read nor changed.
+    evaluated with guard bits until two evaluations agree (raising
+    :class:`~theory.errors.PrecisionError` if they never do), then rounded to
+    ``ctx.prec``.  mpmath's global precision is neither read nor changed.
 
     Source: spec §3 [derived; standard]; STYLE rules 4-5.
     Domain: numeric coefficients (see :func:`green_function`); finite real ``r``.
@@ -637,22 +681,17 @@ def green_mp(ctx, coeffs, r):
     >>> green_mp(ctx, [1, 1], 0)
     mpf('0.5')
     >>> ctx.nstr(green_mp(ctx, [1, 1, 1], 1), 25)
-    '0.3596461737981519398843924'
+    '0.207386297305733442905305'
     """
-    fn = _kernel_for(ctx, coeffs)
+    key = _normalise(coeffs)
+    _check_numeric(key)
     if np.ndim(r) == 0:
-        x = abs(_mp_real(ctx, r))
-        with ctx.workprec(ctx.prec + _GUARD_BITS):
-            v = fn(ctx, x)
-        return +v
+        return _eval_confirmed(ctx, key, abs(_mp_real(ctx, r)))
     arr = np.asarray(r, dtype=object)
     out = np.empty(arr.shape, dtype=object)
     flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
-    xs = [abs(_mp_real(ctx, v)) for v in flat_in]
-    with ctx.workprec(ctx.prec + _GUARD_BITS):
-        vals = [fn(ctx, x) for x in xs]
-    for i, v in enumerate(vals):
-        flat_out[i] = +v
+    for i, v in enumerate(flat_in):
+        flat_out[i] = _eval_confirmed(ctx, key, abs(_mp_real(ctx, v)))
     return out
 
 
@@ -695,7 +734,7 @@ def green_gram_mp(ctx, coeffs, x):
     """Gram matrix ``G[j,k] = g(|x_j - x_k|) / K`` as an object ndarray of ``ctx.mpf``.
 
     Points are converted exactly (floats) or at ``ctx`` precision (strings); distances
-    and ``g`` are evaluated with guard bits and rounded once.
+    are formed exactly, ``g`` as in :func:`green_mp`, then divided by ``K`` in ``ctx``.
 
     Source: spec §2-3 [paper; derived].
     Domain: numeric coefficients; ``x`` finite, shape ``(K,)``.
@@ -710,18 +749,18 @@ def green_gram_mp(ctx, coeffs, x):
     if arr.ndim != 1 or arr.size == 0:
         raise InputError(f"x has shape {arr.shape}; pass K >= 1 one-dimensional points, "
                          f"shape (K,)")
+    key = _normalise(coeffs)
+    _check_numeric(key)
     pts = [_mp_real(ctx, v) for v in arr]
-    fn = _kernel_for(ctx, coeffs)
     k = len(pts)
     out = np.empty((k, k), dtype=object)
-    with ctx.workprec(ctx.prec + _GUARD_BITS):
-        for i in range(k):
-            for j in range(i, k):
-                out[i, j] = fn(ctx, abs(pts[i] - pts[j])) / k
     for i in range(k):
         for j in range(i, k):
-            out[i, j] = +out[i, j]
-            out[j, i] = out[i, j]
+            # the distance of two ctx numbers, exact at this precision for any sane spread
+            with ctx.workprec(2 * ctx.prec + _GUARDS[-1]):
+                dist = abs(pts[i] - pts[j])
+            g = _eval_confirmed(ctx, key, dist)
+            out[i, j] = out[j, i] = g / k
     return out
 
 
@@ -745,6 +784,19 @@ def _check_poly_identity(step):
                for c in sp.Poly(diff, _OMEGA).all_coeffs())
 
 
+def _make_numeric_pole_check(coeffs):
+    """|P(ω_j)| small against Σ a_m |ω_j|^{2m}: the FALLBACK_DPS-digit pole, 10 digits slack."""
+    def check(step):
+        w = step.rhs
+        if not sp.im(w) > 0:
+            return False
+        val = sp.N(sp.Add(*[c * w ** (2 * m) for m, c in enumerate(coeffs)]), FALLBACK_DPS)
+        scale = sp.N(sp.Add(*[c * abs(w) ** (2 * m) for m, c in enumerate(coeffs)]),
+                     FALLBACK_DPS)
+        return bool(abs(val) <= scale * sp.Float(10, FALLBACK_DPS) ** (10 - FALLBACK_DPS))
+    return check
+
+
 def _make_pole_check(p_expr, mult):
     def check(step):
         w = step.rhs
@@ -755,26 +807,27 @@ def _make_pole_check(p_expr, mult):
     return check
 
 
+@functools.lru_cache(maxsize=4)
+def _quad_context(dps):
+    """A context kept only for its cache of quadrature nodes (they are per context and cost
+    more than the integral); nothing here changes its precision."""
+    return make_context(dps)
+
+
 def _check_residue_step(coeffs):
-    """Check by an independent route: oscillatory quadrature of the Fourier integral at
-    two distances (at sample values of any symbols), 30 digits, required to 20."""
+    """Check by an independent route: oscillatory quadrature (``ctx.quadosc``) of the
+    Fourier integral at r = 3/2 (and sample values of any symbols), computed at 15 digits
+    and required to 10 (quadosc's series extrapolation loses a few digits; a wrong
+    residue is off by far more)."""
     def check(step):
-        ctx = make_context(30)
+        ctx = _quad_context(15)
         subs = _sample_values(step.rhs, *coeffs)
-        p = [_to_ctx(ctx, sp.nsimplify(c.xreplace(subs))) for c in coeffs]
-        rhs = step.rhs.doit().xreplace(subs)
-        ok = True
-        for num in (1, 4):
-            r_val = ctx.mpf(num) / 2
-
-            def integrand(w, r_val=r_val):
-                w2 = w * w
-                return ctx.cos(w * r_val) / ctx.fsum(c * w2**m for m, c in enumerate(p))
-
-            quad = ctx.quadosc(integrand, [0, ctx.inf], omega=r_val) / ctx.pi
-            val = sp.re(rhs.subs(R, sp.Rational(num, 2))).evalf(35)
-            ok &= abs(quad - ctx.mpf(str(val))) <= abs(quad) * ctx.mpf(10) ** -20
-        return bool(ok)
+        p = [_to_ctx(ctx, sp.nsimplify(c.xreplace(subs))) for c in coeffs][::-1]
+        r_val = ctx.mpf(3) / 2
+        quad = ctx.quadosc(lambda w: ctx.cos(w * r_val) / ctx.polyval(p, w * w),
+                           [0, ctx.inf], omega=r_val) / ctx.pi
+        val = sp.re(step.rhs.doit().xreplace(subs).subs(R, sp.Rational(3, 2))).evalf(30)
+        return bool(abs(quad - ctx.mpf(str(val))) <= abs(quad) * ctx.mpf(10) ** -10)
     return check
 
 
@@ -788,9 +841,9 @@ def _check_real_form(step):
     subs = _sample_values(lhs, step.rhs)
     for r_val in (sp.Rational(1, 3), sp.Rational(7, 5), sp.Rational(9, 2)):
         subs[R] = r_val
-        a = complex(lhs.evalf(40, subs=subs))
-        b = complex(step.rhs.evalf(40, subs=subs))
-        if not abs(a - b) <= 1e-25 * max(abs(a), abs(b)):
+        a = sp.N(lhs, 40, subs=subs)
+        b = sp.N(step.rhs, 40, subs=subs)
+        if not sp.Abs(a - b) <= sp.Float("1e-25", 40) * sp.Max(sp.Abs(a), sp.Abs(b)):
             return False
     return True
 
@@ -804,8 +857,9 @@ def _check_homogeneous(terms):
         if not total.atoms(sp.Float):
             return sp.simplify(total) == 0
         for r_val in (sp.Rational(1, 3), sp.Rational(5, 2)):
-            vals = [complex(v.evalf(FALLBACK_DPS, subs={R: r_val})) for v in values]
-            if abs(sum(vals)) > 10.0 ** (15 - FALLBACK_DPS) * max(abs(v) for v in vals):
+            vals = [sp.N(v, FALLBACK_DPS, subs={R: r_val}) for v in values]
+            tol = sp.Float(10, FALLBACK_DPS) ** (15 - FALLBACK_DPS)
+            if sp.Abs(sp.Add(*vals)) > tol * sp.Max(*[sp.Abs(v) for v in vals]):
                 return False
         return True
     return check
@@ -863,7 +917,8 @@ def green_derivation(coeffs):
         steps.append(Step(sp.Symbol(f"omega_{j}"), p.omega, "=",
                           f"pole of 1/P of order {p.mult} in the upper half plane",
                           "derived",
-                          verify=None if g.fallback else _make_pole_check(p_expr, p.mult)))
+                          verify=(_make_numeric_pole_check(a) if g.fallback
+                                  else _make_pole_check(p_expr, p.mult))))
     residues = []
     for j, p in enumerate(poles):
         others = _others(poles, j)
