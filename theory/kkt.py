@@ -22,11 +22,11 @@ mechanisation is ours.
 Domain: K ≥ 1 training points, G symmetric positive semi-definite, c > 0, ε > 0.
 
 >>> d = kkt_derivation()
->>> d.id, all(d.verify())
-('mobahi2020.closed_form', True)
+>>> d.id, len(d.steps)
+('mobahi2020.closed_form', 22)
 """
 
-from functools import partial
+from functools import partial, reduce
 from typing import NamedTuple
 
 import numpy as np
@@ -34,10 +34,12 @@ import scipy.sparse as sps
 import sympy as sp
 from scipy.optimize import NonlinearConstraint, minimize
 
+from ._mp import to_mp_array
 from .derivation import Derivation, Step
 from .errors import InputError, PrecisionError
 
-__all__ = ["SqNorm", "kkt_derivation", "K2KKT", "closed_form_k2", "kkt_fit_f64",
+__all__ = ["SqNorm", "kkt_derivation", "K2KKT", "closed_form_k2", "FittedExpr",
+           "fitted_values_expr", "kkt_fit_mp", "secular_residual_mp", "kkt_fit_f64",
            "kkt_predict_f64", "secular_residual_f64", "ConstrainedFit", "solve_constrained_f64"]
 
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -50,7 +52,9 @@ _SRC_SECULAR = "derived here (spec §4: the secular equation is monotone in c)"
 
 
 class SqNorm(sp.Function):
-    r"""Squared Euclidean (Frobenius) norm ``||v||^2`` of a matrix expression, rendered ``\left\|v\right\|^{2}``.
+    r"""Squared Euclidean (Frobenius) norm ``||v||^2`` of a matrix expression.
+
+    Rendered ``\left\|v\right\|^{2}`` by sympy's LaTeX printer.
 
     Source: notation.  Domain: any sympy matrix expression; :meth:`doit` evaluates it once
     the shape is concrete.
@@ -90,7 +94,7 @@ xk, yk, betak = sp.IndexedBase("x"), sp.IndexedBase("y"), sp.IndexedBase("beta")
 G = sp.MatrixSymbol("G", K, K)
 g_x = sp.MatrixSymbol("g_x", K, 1)
 yv = sp.MatrixSymbol("y", K, 1)
-beta_p = sp.MatrixSymbol("beta'", K, 1)
+beta_p = sp.MatrixSymbol(r"\beta'", K, 1)
 f_X = sp.MatrixSymbol("f_X", K, 1)
 I_K = sp.Identity(K)
 # spectral form of G = V^T D V, z = V y (one generic term of the secular sum)
@@ -121,8 +125,14 @@ secular_term = c**2 * z_k**2 / (c + d_k)**2
 # --- instantiation helpers for the checks ---------------------------------------------------
 
 def _is_zero(expr):
-    """Exact zero test for rational functions: ``cancel`` is a canonical form."""
-    return sp.cancel(sp.together(sp.expand_trig(expr))) == 0
+    """Exact zero test for a rational function: the numerator over a common denominator,
+    expanded as a sparse polynomial, vanishes (denominators here are non-zero: products of
+    det(cI + G) > 0, weights, λ, K)."""
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    num, _ = sp.fraction(sp.together(expr))
+    return sp.expand(num) == 0
 
 
 def _gram_symbol(a, b):
@@ -139,6 +149,103 @@ def _replace_gram(expr):
         lambda e: _gram_symbol(*e.args))
 
 
+def _explicit(e, subs):
+    """Explicit ``Matrix`` of a matrix expression built from MatrixSymbols in ``subs``.
+
+    The algebra runs in a sparse polynomial ring over the atoms of the entries, each
+    matrix carried as (polynomial matrix, common denominator) and inverses as
+    adjugate / determinant, so no gcd is ever taken; the result is converted back to
+    expressions numerator / denominator.  (Sympy's own ``as_explicit`` goes through symbolic
+    ``Sum`` objects and is far slower.)
+    """
+    atoms = [v for m in subs.values() for v in m]
+    scalars = [a for a in sp.preorder_traversal(e) if isinstance(a, sp.Expr)
+               and not isinstance(a, sp.MatrixExpr) and not a.has(sp.MatrixSymbol)]
+    gens = set()
+    for a in atoms + scalars:
+        for part in sp.fraction(sp.together(a)):
+            gens |= {t for t in sp.Add.make_args(sp.expand(part))
+                     for t in sp.Mul.make_args(t)}
+    gens = sorted({b.as_base_exp()[0] for b in gens if not b.is_Number}, key=sp.default_sort_key)
+    R, *_ = sp.ring(gens, sp.QQ) if gens else sp.ring([sp.Dummy()], sp.QQ)
+
+    def conv(v):
+        num, den = sp.fraction(sp.together(v))
+        return R(sp.expand(num)), R(sp.expand(den))
+
+    env = {}
+    for key, m in subs.items():
+        pairs = [[conv(v) for v in row] for row in m.tolist()]
+        den = reduce(lambda a, b: a.lcm(b), (dd for row in pairs for _, dd in row), R.one)
+        env[key] = ([[nn * den.exquo(dd) for nn, dd in row] for row in pairs], den)
+    P, q = _explicit_ring(e, env, R, conv)
+    return sp.Matrix([[v.as_expr() / q.as_expr() for v in row] for row in P])
+
+
+def _explicit_ring(e, env, R, conv):
+    """(polynomial matrix, denominator) for the matrix expression ``e``."""
+    if isinstance(e, sp.MatrixSymbol):
+        return env[e]
+    if isinstance(e, sp.Identity):
+        n = int(e.shape[0])
+        return [[R.one if a == b else R.zero for b in range(n)] for a in range(n)], R.one
+    if isinstance(e, sp.Transpose):
+        M, q = _explicit_ring(e.arg, env, R, conv)
+        return [list(col) for col in zip(*M)], q
+    if isinstance(e, sp.Inverse):
+        M, q = _explicit_ring(e.arg, env, R, conv)
+        adj, det = _adjugate_det(M, R)
+        return [[q * v for v in row] for row in adj], det
+    if isinstance(e, sp.MatPow) and e.exp.is_Integer and e.exp > 0:
+        out = base = _explicit_ring(e.base, env, R, conv)
+        for _ in range(int(e.exp) - 1):
+            out = _matmul_ring(out, base, R)
+        return out
+    if isinstance(e, sp.MatAdd):
+        parts = [_explicit_ring(a, env, R, conv) for a in e.args]
+        M, q = parts[0]
+        for M2, q2 in parts[1:]:
+            M = [[a * q2 + b * q for a, b in zip(r1, r2)] for r1, r2 in zip(M, M2)]
+            q = q * q2
+        return M, q
+    if isinstance(e, sp.MatMul):
+        sn, sd, out = R.one, R.one, None
+        for a in e.args:
+            if isinstance(a, sp.MatrixExpr):
+                M = _explicit_ring(a, env, R, conv)
+                out = M if out is None else _matmul_ring(out, M, R)
+            else:
+                n_, d_ = conv(a)
+                sn, sd = sn * n_, sd * d_
+        M, q = out
+        return [[sn * v for v in row] for row in M], q * sd
+    raise TypeError(f"cannot make {type(e).__name__} explicit: {e}")
+
+
+def _matmul_ring(A, B, R):
+    (M1, q1), (M2, q2) = A, B
+    return ([[sum((M1[a][t] * M2[t][b] for t in range(len(M2))), R.zero)
+              for b in range(len(M2[0]))] for a in range(len(M1))], q1 * q2)
+
+
+def _adjugate_det(M, R):
+    """Adjugate and determinant by cofactor expansion (exact, gcd-free; K ≤ 4 here)."""
+    n = len(M)
+    if n == 1:
+        return [[R.one]], M[0][0]
+
+    def det(A):
+        if len(A) == 1:
+            return A[0][0]
+        return sum(((-1) ** b * A[0][b] * det([row[:b] + row[b + 1:] for row in A[1:]])
+                    for b in range(len(A))), R.zero)
+
+    cof = [[(-1) ** (a + b) * det([row[:b] + row[b + 1:] for r, row in enumerate(M) if r != a])
+            for b in range(n)] for a in range(n)]
+    adj = [list(col) for col in zip(*cof)]
+    return adj, sum((M[0][b] * cof[0][b] for b in range(n)), R.zero)
+
+
 def _instantiate(expr, n):
     """Set K = n and replace G, g_x, y, beta' by explicit matrices; expand sums; evaluate norms.
 
@@ -150,15 +257,16 @@ def _instantiate(expr, n):
         sp.MatrixSymbol("G", n, n): gram,
         sp.MatrixSymbol("g_x", n, 1): sp.Matrix(n, 1, lambda a, _: g(x, xk[a + 1])) / n,
         sp.MatrixSymbol("y", n, 1): sp.Matrix(n, 1, lambda a, _: yk[a + 1]),
-        sp.MatrixSymbol("beta'", n, 1): sp.Matrix(
+        sp.MatrixSymbol(r"\beta'", n, 1): sp.Matrix(
             n, 1, lambda a, _: sp.Symbol(f"beta'_{a + 1}", real=True)),
     }
-    e = e.xreplace(subs)
-    # adjugate / determinant keeps every entry a ratio of polynomials, which cancel() handles fast
-    e = e.replace(lambda a: isinstance(a, sp.Inverse),
-                  lambda a: a.arg.as_explicit().adjugate() / a.arg.as_explicit().det())
     if isinstance(e, sp.MatrixExpr):
-        e = e.as_explicit()
+        e = _explicit(e, subs)
+    else:
+        e = e.replace(lambda a: isinstance(a, SqNorm),
+                      lambda a: SqNorm(_explicit(a.args[0], subs)).doit())
+        e = e.replace(lambda a: isinstance(a, sp.MatrixExpr) and a.shape == (1, 1),
+                      lambda a: _explicit(a, subs)[0, 0])
     e = e.doit()
     if isinstance(e, sp.MatrixBase):
         return e.applyfunc(_replace_gram)
@@ -203,6 +311,7 @@ def _discretise(expr, node=None):
 
 
 def _delta_at(node, point_node):
+    """Discrete δ at z_node of the point z_point_node: [node = point_node] / w_node."""
     return sp.Integer(1) / _wq[node] if node == point_node else sp.Integer(0)
 
 
@@ -227,6 +336,7 @@ def _delta_x_minus(arg, node):
 
 
 def _f_to_F(expr):
+    """f(z_i) -> F_i."""
     return expr.replace(lambda a: isinstance(a, sp.Function) and a.func == f,
                         lambda a: _Fq[_zq.index(a.args[0])])
 
@@ -269,7 +379,8 @@ def _check_representer(step, beta_definition):
         s_i = _f_to_F(_stationarity_at(stat, i)).xreplace(Fsub)
         expect = sp.Integer(0)
         for a, nd in enumerate(_DATA_NODES):
-            bdef = _f_to_F(beta_definition.subs({k: a + 1, K: len(_DATA_NODES)}).xreplace({xk[a + 1]: _zq[nd]}))
+            bdef = beta_definition.subs({k: a + 1, K: len(_DATA_NODES)})
+            bdef = _f_to_F(bdef.xreplace({xk[a + 1]: _zq[nd]}))
             expect += 2 * (betas[a] - bdef.xreplace(Fsub)) * _delta_at(i, nd)
         if not _is_zero(s_i - expect):
             return False
@@ -348,17 +459,24 @@ def _check_secular(step, constraint, fitted, sizes=(2, 3)):
 
 
 def _check_spectral(step):
-    """K = 2, G = V^T D V with V a rotation, z = V y: ||c(cI+G)^{-1}y||^2 = Σ c²z²/(c+d)²."""
-    th = sp.Symbol("theta", real=True)
+    """K = 2, G = V^T D V, z = V y: ||c(cI+G)^{-1}y||^2 = Σ c²z²/(c+d)².
+
+    V runs over the rotations through the rational parametrisation of the circle,
+    cos θ = (1 − s²)/(1 + s²), sin θ = 2s/(1 + s²) (every angle but θ = π, where V = −I and
+    the identity is immediate), so the check is a rational-function identity in s.
+    """
+    s_ = sp.Symbol("s", real=True)
     d1, d2 = sp.symbols("d1 d2", nonnegative=True)
-    V = sp.Matrix([[sp.cos(th), sp.sin(th)], [-sp.sin(th), sp.cos(th)]])
+    cs, sn = (1 - s_**2) / (1 + s_**2), 2 * s_ / (1 + s_**2)
+    V = sp.Matrix([[cs, sn], [-sn, cs]])
     Y = sp.Matrix([yk[1], yk[2]])
     Gm = V.T * sp.diag(d1, d2) * V
-    lhs = SqNorm(c * (c * sp.eye(2) + Gm).inv() * Y).doit()
+    A = c * sp.eye(2) + Gm
+    lhs = SqNorm(c * A.adjugate() * Y / A.det()).doit()
     z = V * Y
     rhs = step.rhs.subs(K, 2).doit().xreplace({d_k.base[1]: d1, d_k.base[2]: d2,
                                                z_k.base[1]: z[0], z_k.base[2]: z[1]})
-    return sp.simplify(sp.trigsimp(sp.together(lhs - rhs))) == 0
+    return _is_zero(lhs - rhs)
 
 
 def _check_monotone(step):
@@ -369,8 +487,9 @@ def _check_monotone(step):
 
 
 def _check_limit(step):
+    """The limit of one secular term, evaluated by sympy, equals the step's rhs."""
     e = step.lhs.xreplace({d_k: _d, z_k: _z}).doit()
-    return _is_zero(e - step.rhs.xreplace({d_k: _d, z_k: _z}))
+    return _is_zero(e - sp.sympify(step.rhs).xreplace({d_k: _d, z_k: _z}))
 
 
 def _check_collapse(step, constraint, regulariser):
@@ -424,7 +543,8 @@ def kkt_derivation():
                   "stationarity; apply the Green's function (∫u f = Σ_k β_k δ(x − x_k))",
                   _SRC_KKT, verify=partial(_check_representer, beta_definition=beta_def)))
     S.append(Step(G[j, k], g(xk[j], xk[k]) / K, ":=", "scaled Gram matrix", _SRC_KKT))
-    S.append(Step(g_x[k, 0], g(x, xk[k]) / K, ":=", "scaled kernel vector at x", _SRC_KKT))
+    S.append(Step(sp.IndexedBase("g_x")[k], g(x, xk[k]) / K, ":=", "scaled kernel vector at x",
+                  _SRC_KKT))
     S.append(Step(c, 1 / lam, ":=", "inverse multiplier (λ > 0)", _SRC_KKT))
     S.append(Step(beta_p, K * sp.MatrixSymbol("beta", K, 1), ":=", "rescaled coefficients",
                   _SRC_KKT))
@@ -450,14 +570,14 @@ def kkt_derivation():
     S.append(Step(phi_sym, sp.Sum(secular_term, (k, 1, K)), "=",
                   "secular function in the eigenbasis G = V^T D V, z = V y",
                   _SRC_SECULAR, verify=_check_spectral))
-    S.append(Step(sp.Derivative(secular_term, c), 0, ">=",
+    S.append(Step(sp.Derivative(secular_term, c), sp.Integer(0), ">=",
                   "each term is non-decreasing in c (strictly when d_k z_k ≠ 0)",
                   _SRC_SECULAR, verify=_check_monotone))
     S.append(Step(sp.Limit(secular_term, c, sp.oo), z_k**2, "=",
                   "φ(∞) = Σ z_k² = ||y||² (V orthogonal); with φ(0+) = 0, (S) has exactly one "
                   "root c > 0 iff ||y||² > Kε (and Gy ≠ 0)",
                   _SRC_SECULAR, verify=_check_limit))
-    S.append(Step(sp.Limit(secular_term, c, 0, dir="+"), 0, "=", "φ(0+) = 0",
+    S.append(Step(sp.Limit(secular_term, c, 0, dir="+"), sp.Integer(0), "=", "φ(0+) = 0",
                   _SRC_SECULAR, verify=_check_limit))
     S.append(Step(sp.Le(sp.Sum(yk[k]**2, (k, 1, K)), K * eps), sp.Eq(f(x), 0), "=>",
                   "collapse: f ≡ 0 is feasible and R(0) = 0 < R(f) for every f ≠ 0",
@@ -465,3 +585,505 @@ def kkt_derivation():
                                            regulariser=R_expr)))
     return Derivation("mobahi2020.closed_form", "Closed form of (P) via the KKT conditions",
                       "Mobahi, Farajtabar & Bartlett 2020, §2", "paper", tuple(S))
+
+
+# --- the K = 2 finite KKT system, solved symbolically -------------------------------------
+
+class K2KKT(NamedTuple):
+    """The K = 2 KKT system of (P) restricted to span{g(·, x_1), g(·, x_2)}, solved by sympy.
+
+    ``gram`` is the unscaled Gram matrix Γ = [g(x_j, x_k)]; ``beta`` solves ∂L/∂β = 0 for
+    λ > 0 and ``beta_inactive`` for λ = 0; ``constraint`` is (1/2)||Γβ − y||² − ε along
+    ``beta``; ``beta_closed`` = (cI + Γ/2)^{-1} y / 2 at c = 1/λ and ``secular`` =
+    ||c(cI + Γ/2)^{-1}y||² − 2ε.  The discrepancies are the cancelled differences
+    (both vanish identically); ``lambda_poly`` is the numerator of ``constraint`` as a
+    polynomial in λ, whose positive roots are the multipliers of the active constraint.
+    """
+
+    symbols: dict
+    gram: sp.Matrix
+    lagrangian: sp.Expr
+    beta: sp.Matrix
+    beta_inactive: sp.Matrix
+    constraint: sp.Expr
+    lambda_poly: sp.Poly
+    beta_closed: sp.Matrix
+    secular: sp.Expr
+    beta_discrepancy: sp.Matrix
+    secular_discrepancy: sp.Expr
+
+
+def closed_form_k2():
+    r"""K = 2 KKT system: minimise β^T Γ β s.t. (1/2)||Γβ − y||² ≤ ε, solved for β(λ) by sympy.
+
+    With f = β_1 g(·, x_1) + β_2 g(·, x_2) the Green's-function identity gives
+    R(f) = β^T Γ β and f(x_j) = (Γβ)_j, Γ = [[g11, g12], [g12, g22]] (g11, g22 > 0,
+    g11 g22 > g12²).  The finite Lagrangian β^TΓβ + λ((1/2)||Γβ − y||² − ε) is
+    differentiated in β_1, β_2 and solved (a 2 × 2 linear system; no functional
+    derivative, no Green's-function inversion); the result is compared with the closed form
+    β = (cI + G)^{-1} y / K, G = Γ/K, c = 1/λ, and the active constraint with (S).
+
+    Source: Mobahi et al. 2020, §2 (the closed form this checks) [paper]; the finite
+    reduction is the representer theorem [prior work].
+    Domain: generic symbols (Γ invertible); λ > 0 for the active branch.
+
+    >>> r = closed_form_k2()
+    >>> list(r.beta_discrepancy), r.secular_discrepancy
+    ([0, 0], 0)
+    """
+    g11, g22 = sp.symbols("g11 g22", positive=True)
+    g12 = sp.Symbol("g12", real=True)
+    y1, y2 = sp.symbols("y1 y2", real=True)
+    b1, b2 = sp.symbols("beta1 beta2", real=True)
+    n = 2
+    Gam = sp.Matrix([[g11, g12], [g12, g22]])
+    Y = sp.Matrix([y1, y2])
+    B = sp.Matrix([b1, b2])
+    fit = Gam * B
+    constraint_of_beta = sp.Rational(1, n) * ((fit - Y).T * (fit - Y))[0, 0] - eps
+    lagrangian = (B.T * Gam * B)[0, 0] + lam * constraint_of_beta
+    grad = [sp.diff(lagrangian, b) for b in (b1, b2)]
+    sol = sp.solve(grad, [b1, b2], dict=True)
+    if len(sol) != 1:
+        raise ArithmeticError(f"the K = 2 stationarity system has {len(sol)} solutions, expected 1")
+    beta = sp.Matrix([sp.cancel(sol[0][b1]), sp.cancel(sol[0][b2])])
+    sol0 = sp.solve([gr.subs(lam, 0) for gr in grad], [b1, b2], dict=True)
+    beta_inactive = sp.Matrix([sol0[0][b1], sol0[0][b2]])
+    constraint = sp.cancel(constraint_of_beta.xreplace({b1: beta[0], b2: beta[1]}))
+    lambda_poly = sp.Poly(sp.numer(sp.together(constraint)), lam)
+    Gs = Gam / n
+    A = c * sp.eye(n) + Gs
+    Ainv_y = A.adjugate() * Y / A.det()
+    beta_closed = (Ainv_y / n).subs(c, 1 / lam)
+    secular = SqNorm(c * Ainv_y).doit() - n * eps
+    return K2KKT(
+        symbols={"g11": g11, "g12": g12, "g22": g22, "y1": y1, "y2": y2, "eps": eps,
+                 "lambda": lam, "c": c, "beta1": b1, "beta2": b2},
+        gram=Gam, lagrangian=lagrangian, beta=beta, beta_inactive=beta_inactive,
+        constraint=constraint, lambda_poly=lambda_poly, beta_closed=beta_closed,
+        secular=secular,
+        beta_discrepancy=(beta - beta_closed).applyfunc(sp.cancel),
+        secular_discrepancy=sp.cancel(n * constraint - secular.subs(c, 1 / lam)))
+
+
+# --- the closed form at a fixed K, and its mp evaluator ------------------------------------
+
+class FittedExpr(NamedTuple):
+    """f_X = G (cI + G)^{-1} y for an explicit K: the matrix ``expr`` in the symbols
+    ``G`` (symmetric, entries ``G_jk``), ``y`` (``y_k``) and ``c``."""
+
+    expr: sp.Matrix
+    G: sp.Matrix
+    y: sp.Matrix
+    c: sp.Symbol
+
+
+def fitted_values_expr(n):
+    r"""The fitted values G (cI + G)^{-1} y of the derivation, instantiated at K = n (exact).
+
+    Generated from the same matrix expression as the closed-form step of
+    :func:`kkt_derivation` (inverse as adjugate / determinant); lambdify it to get the
+    generated twin of :func:`kkt_fit_f64`.
+
+    Source: Mobahi et al. 2020, §2 [paper].  Domain: integer n ≥ 1 (the expression grows
+    like n!, keep n ≤ 4).
+
+    >>> fe = fitted_values_expr(1)
+    >>> fe.expr
+    Matrix([[G_11*y_1/(G_11 + c)]])
+    """
+    if int(n) != n or n < 1:
+        raise InputError(f"n = {n!r} must be an integer >= 1")
+    n = int(n)
+    Gs = sp.Matrix(n, n, lambda a, b: sp.Symbol(f"G_{min(a, b) + 1}{max(a, b) + 1}", real=True))
+    ys = sp.Matrix(n, 1, lambda a, _: sp.Symbol(f"y_{a + 1}", real=True))
+    subs = {sp.MatrixSymbol("G", n, n): Gs, sp.MatrixSymbol("y", n, 1): ys}
+    expr = _explicit(fitted_expr.subs(K, n), subs).applyfunc(sp.cancel)
+    return FittedExpr(expr, Gs, ys, c)
+
+
+def _gram_mp(ctx, G):
+    A = np.asarray(G, dtype=object)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise InputError(f"G must be a square K x K matrix with K >= 1; got shape {A.shape}")
+    A = to_mp_array(ctx, A)
+    if not all(ctx.isfinite(v) for v in A.reshape(-1)):
+        raise InputError("G has a non-finite entry; G must be finite")
+    n = A.shape[0]
+    scale = max(abs(v) for v in A.reshape(-1))
+    # exact symmetry up to rounding at the working precision (8 K ulps of max|G|)
+    tol = 8 * n * scale * ctx.ldexp(1, -ctx.prec)
+    for a in range(n):
+        for b in range(a):
+            if abs(A[a, b] - A[b, a]) > tol:
+                raise InputError(f"G is not symmetric: G[{a},{b}] != G[{b},{a}]; pass (G + G.T)/2")
+    return A
+
+
+def _targets_mp(ctx, y, n):
+    Y = np.asarray(y, dtype=object)
+    if Y.ndim not in (1, 2) or Y.shape[0] != n:
+        raise InputError(f"y must have shape ({n},) or ({n}, m) to match G; got {Y.shape}")
+    Y = to_mp_array(ctx, Y)
+    if not all(ctx.isfinite(v) for v in Y.reshape(-1)):
+        raise InputError("y has a non-finite entry; y must be finite")
+    return Y
+
+
+def _solve_shifted_mp(ctx, A, Y, cc):
+    n = A.shape[0]
+    M = ctx.matrix(n, n)
+    for a in range(n):
+        for b in range(n):
+            M[a, b] = A[a, b] + (cc if a == b else 0)
+    cols = Y.reshape(n, -1)
+    out = np.empty(cols.shape, dtype=object)
+    for col in range(cols.shape[1]):
+        try:
+            sol = ctx.lu_solve(M, ctx.matrix([cols[a, col] for a in range(n)]))
+        except ZeroDivisionError:
+            raise InputError(f"cI + G is singular at c = {cc}: G is not positive "
+                             "semi-definite") from None
+        for a in range(n):
+            out[a, col] = sol[a]
+    return out.reshape(Y.shape)
+
+
+def _positive_mp(ctx, v, name):
+    val = ctx.mpf(v)
+    if not ctx.isfinite(val) or val <= 0:
+        raise InputError(f"{name} = {v!r} is outside the domain: {name} must be finite and > 0")
+    return val
+
+
+def kkt_fit_mp(ctx, G, y, c):
+    r"""f_X = G (cI + G)^{-1} y at the precision of ``ctx`` (LU solve in ``ctx``).
+
+    Inputs (floats, strings, mpf) are converted exactly to ``ctx``; the result is an object
+    array of ``ctx.mpf`` of the shape of ``y``.
+
+    Source: Mobahi et al. 2020, §2 [paper].
+    Domain: G symmetric positive semi-definite K × K, y of shape (K,) or (K, m), c > 0.
+
+    >>> from theory._mp import make_context
+    >>> ctx = make_context(30)
+    >>> [ctx.nstr(v, 20) for v in kkt_fit_mp(ctx, [[1, 0.5], [0.5, 1]], [1, -1], "0.5")]
+    ['0.5', '-0.5']
+    """
+    A = _gram_mp(ctx, G)
+    Y = _targets_mp(ctx, y, A.shape[0])
+    cc = _positive_mp(ctx, c, "c")
+    X = _solve_shifted_mp(ctx, A, Y, cc)
+    n = A.shape[0]
+    Xc = X.reshape(n, -1)
+    out = np.empty(Xc.shape, dtype=object)
+    for a in range(n):
+        for col in range(Xc.shape[1]):
+            out[a, col] = ctx.fsum(A[a, b] * Xc[b, col] for b in range(n))
+    return out.reshape(Y.shape)
+
+
+def secular_residual_mp(ctx, G, y, c, eps):
+    r"""Residual of (S), ||c (cI + G)^{-1} y||^2 − K ε, at the precision of ``ctx``.
+
+    Source: Mobahi et al. 2020, §2, equation (S) [paper].
+    Domain: G symmetric positive semi-definite K × K, y of shape (K,) or (K, m), c > 0, ε > 0.
+
+    >>> from theory._mp import make_context
+    >>> ctx = make_context(30)
+    >>> secular_residual_mp(ctx, [[1, 0], [0, 1]], [3, 4], 1, 1)
+    mpf('4.25')
+    """
+    A = _gram_mp(ctx, G)
+    Y = _targets_mp(ctx, y, A.shape[0])
+    cc = _positive_mp(ctx, c, "c")
+    ee = _positive_mp(ctx, eps, "eps")
+    X = _solve_shifted_mp(ctx, A, Y, cc)
+    return ctx.fsum((cc * v)**2 for v in X.reshape(-1)) - A.shape[0] * ee
+
+
+# --- float64 engines -----------------------------------------------------------------------
+
+_FPE = dict(over="raise", invalid="raise", divide="raise")
+
+
+def _gram_f64(G):
+    """Validate a symmetric K × K Gram matrix with finite entries and a non-negative diagonal."""
+    try:
+        A = np.array(G, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"G must be a real K x K array; got {G!r} ({exc})") from None
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise InputError(f"G must be a square K x K matrix with K >= 1; got shape {A.shape}")
+    bad = np.argwhere(~np.isfinite(A))
+    if bad.size:
+        i, jj = bad[0]
+        raise InputError(f"G[{i}, {jj}] = {A[i, jj]} is not finite; G must be finite")
+    n = A.shape[0]
+    scale = float(np.max(np.abs(A)))
+    # A Gram matrix assembled by rounded arithmetic (e.g. V^T D V) is symmetric to within
+    # the error of a K-term inner product, about K*eps64*max|G|; allow 8x that.
+    sym_tol = 8 * n * _EPS64 * scale
+    asym = float(np.max(np.abs(A - A.T)))
+    if asym > sym_tol:
+        i, jj = np.unravel_index(np.argmax(np.abs(A - A.T)), A.shape)
+        raise InputError(f"G is not symmetric: |G[{i},{jj}] - G[{jj},{i}]| = {asym:.3g} > "
+                         f"{sym_tol:.3g} (8 K eps64 max|G|); pass (G + G.T)/2")
+    neg = np.flatnonzero(np.diag(A) < 0)
+    if neg.size:
+        i = neg[0]
+        raise InputError(f"G[{i},{i}] = {A[i, i]} < 0: G must be positive semi-definite")
+    return A
+
+
+def _targets_f64(y, n):
+    try:
+        Y = np.array(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"y must be a real array of length K = {n}; got {y!r} ({exc})") from None
+    if Y.ndim not in (1, 2) or Y.shape[0] != n or (Y.ndim == 2 and Y.shape[1] == 0):
+        raise InputError(f"y must have shape ({n},) or ({n}, m) to match G; got {Y.shape}")
+    if not np.all(np.isfinite(Y)):
+        i = np.argwhere(~np.isfinite(Y))[0]
+        raise InputError(f"y[{', '.join(map(str, i))}] = {Y[tuple(i)]} is not finite")
+    return Y
+
+
+def _positive(v, name):
+    try:
+        val = float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a real number > 0; got {v!r}") from None
+    if not np.isfinite(val) or val <= 0:
+        raise InputError(f"{name} = {val} is outside the domain: {name} must be finite and > 0")
+    return val
+
+
+def _solve_shifted(G, Y, c):
+    """(cI + G)^{-1} Y by LU with partial pivoting (numpy.linalg.solve)."""
+    A = G.copy()
+    A[np.diag_indices_from(A)] += c
+    try:
+        return np.linalg.solve(A, Y)
+    except np.linalg.LinAlgError:
+        raise InputError(f"cI + G is singular at c = {c}: G has eigenvalue -c, so G is not "
+                         "positive semi-definite") from None
+
+
+def kkt_fit_f64(G, y, c):
+    r"""Fitted values at the training points, f_X = G (cI + G)^{-1} y, by a direct linear solve.
+
+    Source: Mobahi et al. 2020, §2 (closed form at x = x_j) [paper].
+    Domain: G symmetric positive semi-definite K × K, y of shape (K,) or (K, m), c > 0.
+
+    >>> import numpy as np
+    >>> G = np.array([[1.0, 0.5], [0.5, 1.0]])   # eigenvalues 1.5 and 0.5
+    >>> kkt_fit_f64(G, np.array([1.0, -1.0]), 0.5).round(12)   # eigenvector of 0.5: d/(c+d) = 1/2
+    array([ 0.5, -0.5])
+    """
+    Gm = _gram_f64(G)
+    Y = _targets_f64(y, Gm.shape[0])
+    cc = _positive(c, "c")
+    with np.errstate(**_FPE):
+        return Gm @ _solve_shifted(Gm, Y, cc)
+
+
+def kkt_predict_f64(g_x, G, y, c):
+    r"""Predictions f*(x) = g_x^T (cI + G)^{-1} y for each row g_x[i] = (g(x_i, x_k)/K)_k.
+
+    Source: Mobahi et al. 2020, §2 [paper].
+    Domain: g_x of shape (n, K) (n ≥ 0), G symmetric positive semi-definite K × K, y of
+    shape (K,) or (K, m), c > 0.
+
+    >>> import numpy as np
+    >>> G = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> kkt_predict_f64(G[:1], G, np.array([1.0, -1.0]), 0.5).round(12)  # x = x_1
+    array([0.5])
+    """
+    Gm = _gram_f64(G)
+    n = Gm.shape[0]
+    Y = _targets_f64(y, n)
+    cc = _positive(c, "c")
+    try:
+        gx = np.array(g_x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"g_x must be a real (n, {n}) array; got {g_x!r} ({exc})") from None
+    if gx.ndim != 2 or gx.shape[1] != n:
+        raise InputError(f"g_x must have shape (n, {n}), one row per evaluation point; got "
+                         f"{gx.shape} (for one point pass g_x[None, :])")
+    if not np.all(np.isfinite(gx)):
+        i = np.argwhere(~np.isfinite(gx))[0]
+        raise InputError(f"g_x[{i[0]}, {i[1]}] = {gx[tuple(i)]} is not finite")
+    with np.errstate(**_FPE):
+        return gx @ _solve_shifted(Gm, Y, cc)
+
+
+def secular_residual_f64(G, y, c, eps):
+    r"""Residual of (S): ||c (cI + G)^{-1} y||^2 − K ε (Frobenius norm for y of shape (K, m)).
+
+    Increasing in c from −Kε (c → 0+) to ||y||² − Kε (c → ∞); its root is the c of the
+    closed form when ||y||² > Kε.
+
+    Source: Mobahi et al. 2020, §2, equation (S) [paper].
+    Domain: G symmetric positive semi-definite K × K, y of shape (K,) or (K, m), c > 0, ε > 0.
+
+    >>> import numpy as np
+    >>> float(secular_residual_f64(np.eye(2), np.array([3.0, 4.0]), 1.0, 1.0))  # 25/4 - 2
+    4.25
+    """
+    Gm = _gram_f64(G)
+    Y = _targets_f64(y, Gm.shape[0])
+    cc = _positive(c, "c")
+    ee = _positive(eps, "eps")
+    with np.errstate(**_FPE):
+        r = cc * _solve_shifted(Gm, Y, cc)
+        return float(np.sum(r * r) - Gm.shape[0] * ee)
+
+
+# --- problem (P) discretised, handed to a generic constrained optimiser ------------------
+
+class ConstrainedFit(NamedTuple):
+    """Solution of the discretised problem (P) found by ``scipy.optimize.minimize``.
+
+    ``grid`` the n_intervals + 1 nodes, ``f`` the values there, ``data_index`` the node of
+    each x_k, ``multiplier`` the least-squares Lagrange multiplier λ_h of the stationarity
+    condition (≈ 1/c), ``kkt_residual`` ||∇R_h + λ_h ∇C_h||_∞ / ||∇R_h||_∞ (0 when both
+    vanish), ``constraint`` the achieved (1/K)Σ(f(x_k) − y_k)², ``objective`` R_h(f),
+    ``nit`` and ``status`` from the optimiser.
+    """
+
+    grid: np.ndarray
+    f: np.ndarray
+    data_index: np.ndarray
+    multiplier: float
+    kkt_residual: float
+    constraint: float
+    objective: float
+    nit: int
+    status: int
+
+
+#: Requested reduction of the Lagrangian gradient relative to its size at the start.  The
+#: discrete solution then carries a relative error of about this times the condition of
+#: R_h (≈ 1 + 4 a1/(a0 h²) ≤ 1e6 for the grids used here), far below any O(h²) error.
+_OPT_RTOL = 2.0**-40
+
+#: Iteration cap for trust-constr; the runs used here take 50-150 iterations.
+_OPT_MAXITER = 2000
+
+
+def _regulariser_matrix(n_intervals, h, a0, a1):
+    """R_h(f) = f^T A f = Σ_i w_i a0 f_i² + a1 Σ_i (f_{i+1} − f_i)²/h (trapezoid weights)."""
+    npts = n_intervals + 1
+    w = np.full(npts, h)
+    w[0] = w[-1] = h / 2
+    D = sps.diags([-np.ones(npts - 1), np.ones(npts - 1)], [0, 1], shape=(npts - 1, npts))
+    return (sps.diags(a0 * w) + (a1 / h) * (D.T @ D)).tocsr()
+
+
+def solve_constrained_f64(x_data, y, eps, a0, a1, half_width, n_intervals):
+    r"""Minimise R_h(f) subject to (1/K)Σ_k (f(x_k) − y_k)² ≤ ε on a uniform grid of [−L, L].
+
+    R(f) = ∫ a0 f² + a1 f'² dx (operator a0 − a1 D², Green's function
+    e^{−r√(a0/a1)}/(2√(a0 a1))) discretised as R_h(f) = Σ_i w_i a0 f_i² + a1 Σ_i
+    (f_{i+1} − f_i)²/h with trapezoid weights w_i and h = 2L/n_intervals (a second-order
+    discretisation with free ends), and the problem handed to
+    ``scipy.optimize.minimize(method="trust-constr")`` with exact gradients and Hessians.
+    Nothing here knows the closed form: this is the independent oracle for it.  Truncating
+    the line to [−L, L] perturbs values at distance ρ from the ends by about
+    e^{−2ρ√(a0/a1)} relative; the free ends reflect the solution there.
+
+    Source: problem (P) of Mobahi et al. 2020, §1 [paper]; the discretisation is ours.
+    Domain: x_data on interior grid nodes (x_k + L) n_intervals/(2L) ∈ {1, …, n_intervals−1},
+    distinct; y of shape (K,), finite; ε, a0, a1, L > 0.
+
+    >>> fit = solve_constrained_f64([0.0], [1.0], 0.25, 1.0, 1.0, 5.0, 40)
+    >>> round(float(fit.f[fit.data_index[0]]), 6)   # active constraint: |f(0) − 1| = √ε
+    0.5
+    """
+    ee = _positive(eps, "eps")
+    aa0 = _positive(a0, "a0")
+    aa1 = _positive(a1, "a1")
+    L = _positive(half_width, "half_width")
+    if int(n_intervals) != n_intervals or n_intervals < 2:
+        raise InputError(f"n_intervals = {n_intervals!r} must be an integer >= 2")
+    n_int = int(n_intervals)
+    try:
+        xd = np.array(x_data, dtype=np.float64).reshape(-1)
+        Y = np.array(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"x_data and y must be real arrays ({exc})") from None
+    Kn = xd.size
+    if Y.shape == (Kn,) and Kn and not np.any(Y):
+        raise InputError("y = 0: f ≡ 0 is the exact solution and there is nothing to optimise "
+                         "(the stopping tolerances are relative to y)")
+    if Kn == 0 or Y.shape != (Kn,):
+        raise InputError(f"y must have shape ({Kn},) matching x_data (K >= 1); got {Y.shape}")
+    if not (np.all(np.isfinite(xd)) and np.all(np.isfinite(Y))):
+        raise InputError(f"x_data and y must be finite; got x_data={xd}, y={Y}")
+    grid = np.linspace(-L, L, n_int + 1)
+    h = 2 * L / n_int
+    idx = np.rint((xd + L) / h).astype(int)
+    # linspace nodes carry a few ulps of L of rounding; 16 eps64 (L + |x|) is a safe margin
+    node_tol = 16 * _EPS64 * (L + np.abs(xd))
+    for kk in range(Kn):
+        if not (0 < idx[kk] < n_int) or abs(grid[idx[kk]] - xd[kk]) > node_tol[kk]:
+            raise InputError(
+                f"x_data[{kk}] = {xd[kk]!r} is not an interior node of the grid "
+                f"linspace(-{L}, {L}, {n_int + 1}); choose n_intervals so that "
+                f"(x_k + L) n_intervals / (2L) is an integer strictly between 0 and n_intervals")
+    if np.unique(idx).size != Kn:
+        raise InputError(f"x_data must be distinct; got {xd}")
+
+    A = _regulariser_matrix(n_int, h, aa0, aa1)
+    npts = n_int + 1
+    P = sps.csr_matrix((np.ones(Kn), (np.arange(Kn), idx)), shape=(Kn, npts))
+    PtP = (P.T @ P).tocsr()
+
+    def objective(v):
+        return float(v @ (A @ v))
+
+    def objective_grad(v):
+        return 2.0 * (A @ v)
+
+    def objective_hess(v):
+        return 2.0 * A
+
+    def constraint(v):
+        r = v[idx] - Y
+        return float(r @ r) / Kn
+
+    def constraint_grad(v):
+        return sps.csr_matrix((2.0 / Kn) * (P.T @ (v[idx] - Y)))
+
+    def constraint_hess(v, mult):
+        return (2.0 * mult[0] / Kn) * PtP
+
+    f0 = np.zeros(npts)
+    f0[idx] = Y  # interpolates the data: strictly feasible, as the interior-point method wants
+    # trust-constr's gtol test ignores the barrier parameter μ and can stop with the
+    # constraint still slack by about μ/λ, so it is disabled (gtol = 0) and the run ends
+    # only on (trust radius < xtol and μ < barrier_tol), both relative to the start.
+    xtol = _OPT_RTOL * float(np.linalg.norm(f0))
+    barrier_tol = _OPT_RTOL * objective(f0)
+    con = NonlinearConstraint(constraint, -np.inf, ee, jac=constraint_grad, hess=constraint_hess)
+    with np.errstate(**_FPE):
+        res = minimize(objective, f0, jac=objective_grad, hess=objective_hess,
+                       method="trust-constr", constraints=[con],
+                       options={"gtol": 0.0, "xtol": xtol, "barrier_tol": barrier_tol,
+                                "maxiter": _OPT_MAXITER})
+    if res.status != 2:
+        raise PrecisionError(
+            f"trust-constr stopped without converging (status {res.status}: {res.message}) on "
+            f"{npts} nodes after {res.nit} iterations (xtol {xtol:.3g}, barrier_tol "
+            f"{barrier_tol:.3g}); check the scaling of y, a0, a1 or reduce n_intervals")
+    fv = np.asarray(res.x, dtype=np.float64)
+    gR = objective_grad(fv)
+    gC = np.asarray(constraint_grad(fv).todense()).reshape(-1)
+    denom = float(gC @ gC)
+    lam_h = -float(gC @ gR) / denom if denom > 0 else 0.0
+    scale = float(np.max(np.abs(gR)))
+    kkt_res = float(np.max(np.abs(gR + lam_h * gC))) / scale if scale > 0 else 0.0
+    return ConstrainedFit(grid=grid, f=fv, data_index=idx, multiplier=lam_h,
+                          kkt_residual=kkt_res, constraint=constraint(fv),
+                          objective=objective(fv), nit=int(res.nit), status=int(res.status))
