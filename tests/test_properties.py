@@ -398,7 +398,6 @@ BUG_SECULAR_SATURATION = (
     "root c = a/(1 - a), a = sqrt(1 - 2^-53), is about 2^54 and representable")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_SECULAR_SATURATION)
 @given(w2=st.lists(st.floats(2.0**-10, 64.0), min_size=1, max_size=4),
        spectrum=spectra(max_K=4), ulps=st.integers(1, 8))
 @example(w2=[1.0], spectrum=(1.0,), ulps=1)
@@ -427,7 +426,6 @@ BUG_SECULAR_DOMAIN = (
     "(STYLE rule 14)")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_SECULAR_DOMAIN)
 @given(w2=st.lists(st.floats(2.0**-10, 64.0), min_size=1, max_size=4),
        spectrum=spectra(max_K=4), excess=st.floats(1.0, 4.0))
 @example(w2=[1.0], spectrum=(1.0,), excess=2.0)
@@ -691,7 +689,6 @@ BUG_THRESHOLD = (
     "K eps exactly: self_distill([[1.0]], [1.0], 0.25) (T = 1) raises ZeroDivisionError")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_THRESHOLD)
 @given(inst=instances(max_K=4), ulps=st.integers(1, 4))
 @example(inst=Instance(spectrum=(1.0,), seed=0, y=(1.0,), classes=0, frac=1.0), ulps=1)
 @example(inst=Instance(spectrum=(0.5, 1.0), seed=6, y=(1.0, 1.0), classes=0, frac=1.0), ulps=1)
@@ -713,7 +710,6 @@ def test_round_zero_just_above_the_threshold(inst, ulps):
     assert np.all(np.isfinite(tr.c)) and np.all(tr.c > 0), f"c = {tr.c}"
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_THRESHOLD)
 def test_threshold_reached_exactly_at_a_later_round():
     """G = [[1]], y = [1], eps = 1/r_0^2 (integer r_0): ||y_t|| = 1 - t/r_0 exactly, so
     ||y_t||^2 = K eps at t = r_0 - 1, which is the collapse round T.  Float64 may land a few
@@ -860,7 +856,6 @@ BUG_ACCURACY = (
     "~8e-9 (normwise), stated accuracy ~1e-14")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_ACCURACY)
 @settings(max_examples=MP_EXAMPLES)
 @given(inst=instances(**MP_INSTANCES))
 @example(inst=Instance(spectrum=(1e-8, 1e-8, 1.0), seed=21, y=(1.0, 0.0, 0.0), classes=0, frac=0.1))
@@ -883,7 +878,6 @@ BUG_EIGH_MP = (
     "ceil), so self_distill(..., dps=30) fails; the committed eigh_mp (mpmath.eigsy) handles it")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_EIGH_MP)
 @settings(max_examples=MP_EXAMPLES)
 @given(spectrum=st.sampled_from([(1.0, 1.0), (2.0, 2.0, 2.0)]), seed=st.integers(0, 2**32 - 1))
 @example(spectrum=(1.0, 1.0), seed=1)     # G = [[1, -2.77e-17], [-2.77e-17, 1]]

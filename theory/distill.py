@@ -26,7 +26,7 @@ import numpy as np
 from . import _validate as V
 from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
 from .eigen import eigh_mp
-from .errors import PrecisionError, RoundsExceededError
+from .errors import InputError, PrecisionError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_mp
 
 __all__ = ["Trajectory", "self_distill", "DEFAULT_MAX_ROUNDS_F64", "DEFAULT_MAX_ROUNDS_MP"]
@@ -120,7 +120,14 @@ def _recurse_f64(d, w2, sq0, target, max_rounds, norm0):
     while sq > target:
         if len(cs) >= max_rounds:
             raise RoundsExceededError(_rounds_message(norm0, target, max_rounds))
-        c = secular_root_f64(w2, d, target)
+        try:
+            c = secular_root_f64(w2, d, target)
+        except InputError as exc:
+            # ||y_t||^2 > K eps by the collapse test but not by the spectral sum: the two
+            # differ by rounding only, so float64 cannot decide this round
+            raise PrecisionError(f"round {len(cs)}: ||y_t||^2 = {sq:.17g} is within float64 "
+                                 f"rounding of K*eps = {target:.17g}; the collapse test is "
+                                 f"undecidable in float64: use the mp engine (dps=...)") from exc
         a = d / (c + d)
         w2 = w2 * a * a
         cs.append(c)
@@ -147,13 +154,19 @@ def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
     (accuracy, stable) where ``stable`` says the collapse round did not move.
     """
     cs, norms, Bs = base
-    delta = d.shape[0] * V.EPS64 * float(d[-1])
-    rel = d.shape[0] * V.EPS64
+    K = d.shape[0]
+    delta = K * V.EPS64 * float(d[-1])
+    rel = K * V.EPS64
+    alternate = (-1.0) ** np.arange(K)
     worst, stable = 0.0, True
-    for sign in (1.0, -1.0):
-        dp = np.where(d > 0, np.maximum(d + sign * delta, 0.0), 0.0)
+    # a uniform shift of d is partly absorbed by c; eigh's errors are independent per
+    # eigenvalue and split clusters, so also perturb with alternating signs
+    for pattern in (np.ones(K), -np.ones(K), alternate, -alternate):
+        dp = np.where(d > 0, np.maximum(d + pattern * delta, 0.0), 0.0)
+        w2p = w2 * (1 + pattern * rel)
+        w2p = w2p * (sq0 / float(w2p.sum()))  # keep ||z_0||^2 = ||y||^2 (see _run_f64)
         try:
-            c2, n2, B2 = _recurse_f64(dp, w2 * (1 + sign * rel), sq0, target, max_rounds, norm0)
+            c2, n2, B2 = _recurse_f64(dp, w2p, sq0, target, max_rounds, norm0)
         except RoundsExceededError:
             return math.inf, False
         if len(c2) != len(cs):
@@ -177,6 +190,10 @@ def _run_f64(G, y, eps, max_rounds, unit):
     target = K * float(eps)
     sq0 = float(np.sum(y * y))  # ||y_0|| from y itself, not through Q's rounding
     norm0 = math.sqrt(sq0)
+    if sq0 > 0:
+        # ||Q^T y||^2 = ||y||^2 up to rounding; make it exact so that the round-0 collapse
+        # test (on y) and the secular equation (on w2) see the same norm
+        w2 = w2 * (sq0 / float(w2.sum()))
     base = _recurse_f64(d, w2, sq0, target, max_rounds, norm0)
     accuracy, stable = _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base)
     # the collapse test at any round is undecidable in float64 when ||y_t||^2 sits within

@@ -12,7 +12,9 @@ increasing, and exactly linear when one term dominates (w^2/(1+sd)^2 has phi^{-1
 bracket of :func:`secular_bracket` (bisection whenever a Newton step leaves it).
 
 Source: Mobahi et al. 2020, §4 (the equation) [paper]; bracket and iteration [derived].
-Domain: d_k >= 0, w_k^2 >= 0, 0 <= sum_{d_k=0} w_k^2 < K eps < ||w||^2.
+Domain: d_k >= 0, w_k^2 >= 0, 0 <= sum_{d_k=0} w_k^2 < K eps < ||w||^2 (outside it the
+solvers raise: InputError when K eps is not in (0, ||w||^2), InfeasibleError when the
+null-space mass reaches K eps).
 
 >>> import numpy as np
 >>> c = secular_root_f64(np.array([1.0, 1.0]), np.array([1.0, 1.0]), 0.5)
@@ -24,7 +26,7 @@ import math
 
 import numpy as np
 
-from .errors import InfeasibleError, PrecisionError
+from .errors import InfeasibleError, InputError, PrecisionError
 
 __all__ = ["secular_value_f64", "secular_bracket", "secular_root_f64", "secular_root_mp"]
 
@@ -48,13 +50,20 @@ def secular_bracket(w2_total, w2_null, target, d_pos_min, d_max, sqrt):
     With w0 = 0 these are the c_t bounds of spec §5:
     a d_min/(||z|| - a) <= c <= a d_max/(||z|| - a).
     """
+    if not (0 < target < w2_total):
+        raise InputError(f"the budget K*eps = {float(target):.17g} must lie strictly between 0 and "
+                         f"||w||^2 = {float(w2_total):.17g} for a root c > 0 to exist (at or above "
+                         f"||w||^2 the round collapses: no secular equation to solve)")
     if w2_null >= target:
         raise InfeasibleError(
             f"the part of the targets in the null space of G has squared norm {float(w2_null):.6g} "
             f">= K*eps = {float(target):.6g}: no fit in the span of the kernel meets the budget; "
             f"increase eps, or remove duplicated points that make G singular")
-    root_m = sqrt((w2_total - w2_null) / (target - w2_null))
-    return (root_m - 1) / d_max, (root_m - 1) / d_pos_min
+    m = (w2_total - w2_null) / (target - w2_null)
+    # sqrt(m) - 1 = (m - 1)/(sqrt(m) + 1), with m - 1 formed from w2_total - target directly:
+    # near saturation (K eps a few ulps below ||w||^2) sqrt(m) - 1 would round to 0
+    root_m_minus_1 = ((w2_total - target) / (target - w2_null)) / (sqrt(m) + 1)
+    return root_m_minus_1 / d_max, root_m_minus_1 / d_pos_min
 
 
 def _newton_bracketed(F, lo, hi, s, rel_tol, max_iter):

@@ -1,0 +1,1 @@
+"""The claim catalogue, one module per paper."""

@@ -1,0 +1,226 @@
+"""The ``proofs-check`` command line.
+
+    proofs-check list [--json]
+    proofs-check run [ID-or-prefix ...] [--json] [--tier fast|full] [--seed N] [--dps N]
+                     [--claims FILE.py] [--only-user] [--timings] [-o FILE]
+    proofs-check derive ID [--format latex|markdown] [-o FILE]
+    proofs-check reproduce ID [-o DIR]
+
+Exit status: 0 every selected claim verified and every mutant refuted; 1 a claim refuted,
+a mutant survived or a claim could not be decided; 2 usage or input error (one line, no
+traceback); 130 interrupted (files being written are left as they were).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from theory.errors import ProofsCheckError
+
+from . import registry
+from ._io import atomic_write_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's own convention too)
+        raise _Usage(f"{self.prog}: {message}")
+
+
+class _Usage(Exception):
+    pass
+
+
+def _build_parser():
+    p = _Parser(prog="proofs-check",
+                description="Verify theorems about self-distillation: claims, mutants, "
+                            "high-precision oracles.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    pl = sub.add_parser("list", help="list the claims")
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
+    pl.add_argument("--claims", metavar="FILE.py", help="also list the claims of a user file")
+
+    pr = sub.add_parser("run", help="check claims and refute their mutants")
+    pr.add_argument("ids", nargs="*", metavar="ID", help="claim ids or prefixes (default: all)")
+    pr.add_argument("--json", action="store_true", help="print one JSON document")
+    pr.add_argument("--tier", choices=("fast", "full"), default="fast",
+                    help="fast: dozens of instances per claim (default); full: thousands")
+    pr.add_argument("--seed", type=int, default=0, help="seed of the instance generators")
+    pr.add_argument("--dps", type=int, default=50, help="digits of the mp engine (default 50)")
+    pr.add_argument("--claims", metavar="FILE.py", help="a Python file defining CLAIMS")
+    pr.add_argument("--only-user", action="store_true",
+                    help="with --claims: check only the file's claims")
+    pr.add_argument("--timings", action="store_true",
+                    help="add wall times to --json output (a 'meta' field)")
+    pr.add_argument("-o", "--output", metavar="FILE", help="also write the JSON report here")
+    pr.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                    help="progress on stderr (auto: when stderr is a terminal)")
+
+    pd = sub.add_parser("derive", help="print a machine-checked derivation")
+    pd.add_argument("id", help="derivation id (see 'proofs-check derive --list')", nargs="?")
+    pd.add_argument("--list", action="store_true", help="list the derivations")
+    pd.add_argument("--format", choices=("latex", "markdown"), default="latex")
+    pd.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    pp = sub.add_parser("reproduce", help="reproduce a paper figure (needs the plot extra)")
+    pp.add_argument("id", nargs="?", help="reproduction id")
+    pp.add_argument("--list", action="store_true", help="list the reproductions")
+    pp.add_argument("-o", "--output", metavar="DIR",
+                    help="output directory (default: a new ./reproductions/<id>-N)")
+    return p
+
+
+def _claims_for(args):
+    claims = registry.catalogue()
+    if getattr(args, "claims", None):
+        user = registry.load_claims_file(args.claims)
+        claims = user if getattr(args, "only_user", False) else claims + user
+    return claims
+
+
+def _cmd_list(args, out):
+    claims = _claims_for(args)
+    if args.json:
+        out.write(json.dumps([{"id": c.id, "paper": c.paper, "where": c.where,
+                               "provenance": c.provenance, "summary": c.summary,
+                               "mutants": [m.id for m in c.mutants]} for c in claims],
+                             indent=2) + "\n")
+        return EXIT_OK
+    w = max(len(c.id) for c in claims)
+    for c in claims:
+        out.write(f"{c.id.ljust(w)}  {c.paper}  {c.provenance:<10}  {c.summary}\n")
+    out.write(f"\n{len(claims)} claims\n")
+    return EXIT_OK
+
+
+def _progress_printer(mode):
+    show = mode == "always" or (mode == "auto" and sys.stderr.isatty())
+    if not show:
+        return None, None
+    state = {"k": 0, "n": 0}
+
+    def claim_start(k, n, cid):
+        state.update(k=k, n=n)
+        sys.stderr.write(f"\r[{k}/{n}] {cid} ...\033[K")
+        sys.stderr.flush()
+
+    def instance(cid, i, m):
+        if i % 5 == 0:
+            sys.stderr.write(f"\r[{state['k']}/{state['n']}] {cid}: instance {i + 1}/{m}\033[K")
+            sys.stderr.flush()
+    return claim_start, instance
+
+
+def _cmd_run(args, out):
+    from .check import TrajectoryCache, check_claim
+    from .report import render_table, to_json
+    from theory._validate import check_dps
+    check_dps(args.dps)
+    claims = registry.select(args.ids, _claims_for(args))
+    if args.output:
+        _check_writable(args.output)
+    cache = TrajectoryCache(args.dps)
+    claim_start, instance = _progress_printer(args.progress)
+    t0 = time.perf_counter()
+    results, times = [], {}
+    for k, claim in enumerate(claims, 1):
+        if claim_start:
+            claim_start(k, len(claims), claim.id)
+        r = check_claim(claim, tier=args.tier, seed=args.seed, dps=args.dps, cache=cache,
+                        progress=instance)
+        results.append(r)
+        times[claim.id] = round(r.seconds, 3)
+    seconds = time.perf_counter() - t0
+    if claim_start:
+        sys.stderr.write("\r\033[K")
+    run = {"tier": args.tier, "seed": args.seed, "dps": args.dps,
+           "selected": [c.id for c in claims]}
+    meta = {"seconds": round(seconds, 3), "claim_seconds": times} if args.timings else None
+    doc = to_json(claims, results, run, meta)
+    if args.output:
+        atomic_write_text(args.output, doc)
+    out.write(doc if args.json else render_table(results, seconds))
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAIL
+
+
+def _check_writable(path):
+    parent = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise ProofsCheckError(f"cannot write {path!r}: directory {parent!r} does not exist or "
+                               f"is not writable; choose another output path")
+
+
+def _cmd_derive(args, out):
+    from . import derive
+    if args.list or not args.id:
+        for did, title in derive.DERIVATIONS.items():
+            out.write(f"{did}  {title}\n")
+        return EXIT_OK
+    if args.output:
+        _check_writable(args.output)
+    text = derive.render(args.id, args.format)
+    if args.output:
+        atomic_write_text(args.output, text)
+        out.write(f"wrote {args.output}\n")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _fresh_dir(rid):
+    base = os.path.join("reproductions", rid)
+    n = 1
+    while os.path.exists(f"{base}-{n}"):
+        n += 1
+    return f"{base}-{n}"
+
+
+def _cmd_reproduce(args, out):
+    from . import reproduce
+    if args.list or not args.id:
+        for rid, text in reproduce.REPRODUCTIONS.items():
+            out.write(f"{rid}  {text}\n")
+        return EXIT_OK
+    if args.id not in reproduce.REPRODUCTIONS:
+        raise registry.UnknownClaimError(
+            f"no reproduction {args.id!r}; choose one of {', '.join(reproduce.REPRODUCTIONS)}")
+    outdir = args.output or _fresh_dir(args.id)
+    paths = reproduce.reproduce(args.id, outdir,
+                                progress=lambda msg: sys.stderr.write(msg.rstrip() + "\n"))
+    for p in paths:
+        out.write(f"wrote {p}\n")
+    return EXIT_OK
+
+
+def main(argv=None, out=None):
+    """Entry point; returns the exit status (the console script exits with it)."""
+    out = out or sys.stdout
+    try:
+        args = _build_parser().parse_args(argv)
+        handler = {"list": _cmd_list, "run": _cmd_run, "derive": _cmd_derive,
+                   "reproduce": _cmd_reproduce}[args.command]
+        return handler(args, out)
+    except _Usage as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except ProofsCheckError as exc:
+        sys.stderr.write(f"proofs-check: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("\nproofs-check: interrupted; files being written were left as they were\n")
+        return EXIT_INTERRUPT
+
+
+def console():  # pragma: no cover - thin wrapper for the console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console()

@@ -1,0 +1,104 @@
+"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers and mpf alike.
+
+Notation: a = sqrt(K eps), r_t = ||y_t||/a, r_0 > 1, kappa = d_max/d_min (inf if singular).
+
+* c_t bounds [derived]:  a d_min/(||z_t|| - a) <= c_t <= a d_max/(||z_t|| - a)
+* lower bounds on T [derived]: (r_0 - 1)/kappa;  ceil(r_0 - 1) (kappa-free, by the triangle
+  inequality);  n_lo = steps of r -> r(r - 1)/(r - 1 + kappa) from r_0 to <= 1
+* upper bounds on T [derived]: ceil(r_0^2 - 1);  ceil((r_0 - 1)(1 + kappa (r_0 - 1))/r_0);
+  n_hi = steps of r -> r kappa (r - 1)/(1 + kappa (r - 1)) to <= 1
+
+Source: Mobahi et al. 2020, §4 (bounds of this kind); constants derived here (spec §5).
+Domain: r_0 > 1, kappa >= 1.
+
+>>> lower_kappa_free(5.5), upper_norm(5.5), steps_lower_map(5.5, 1.0)
+(5, 30, 5)
+"""
+
+import math
+
+__all__ = ["sqrt", "ceil", "c_bounds", "lower_kappa", "lower_kappa_free", "steps_lower_map",
+           "upper_norm", "upper_kappa", "steps_upper_map", "lower_map", "upper_map",
+           "MAP_STEP_CAP"]
+
+#: Iterated maps stop counting here and return inf (the bound then says "very many").
+MAP_STEP_CAP = 100_000
+
+
+def _ctx(x):
+    return getattr(x, "context", None)
+
+
+def sqrt(x):
+    """Square root at the precision of ``x`` (float or mpf)."""
+    ctx = _ctx(x)
+    return ctx.sqrt(x) if ctx is not None else math.sqrt(x)
+
+
+def ceil(x):
+    """Ceiling as a Python int (inf stays inf)."""
+    if x == math.inf:
+        return math.inf
+    ctx = _ctx(x)
+    return int(ctx.ceil(x)) if ctx is not None else math.ceil(x)
+
+
+def c_bounds(norm_z, a, d_min, d_max):
+    """(a d_min/(||z|| - a), a d_max/(||z|| - a)) for ||z|| > a."""
+    return a * d_min / (norm_z - a), a * d_max / (norm_z - a)
+
+
+def lower_kappa(r0, kappa):
+    """(r_0 - 1)/kappa (0 when kappa is infinite)."""
+    return 0 * r0 if kappa == math.inf else (r0 - 1) / kappa
+
+
+def lower_kappa_free(r0):
+    """ceil(r_0 - 1)."""
+    return ceil(r0 - 1)
+
+
+def lower_map(r, kappa):
+    """r -> r (r - 1)/(r - 1 + kappa)."""
+    return r * (r - 1) / (r - 1 + kappa)
+
+
+def upper_map(r, kappa):
+    """r -> r kappa (r - 1)/(1 + kappa (r - 1))."""
+    return r * kappa * (r - 1) / (1 + kappa * (r - 1))
+
+
+def _steps(r0, step):
+    r, n = r0, 0
+    while r > 1:
+        r = step(r)
+        n += 1
+        if n >= MAP_STEP_CAP:
+            return math.inf
+    return n
+
+
+def steps_lower_map(r0, kappa):
+    """n_lo: applications of :func:`lower_map` taking r_0 to <= 1 (0 if kappa is inf)."""
+    if kappa == math.inf:
+        return 0
+    return _steps(r0, lambda r: lower_map(r, kappa))
+
+
+def steps_upper_map(r0, kappa):
+    """n_hi: applications of :func:`upper_map` taking r_0 to <= 1 (inf if kappa is inf)."""
+    if kappa == math.inf:
+        return math.inf
+    return _steps(r0, lambda r: upper_map(r, kappa))
+
+
+def upper_norm(r0):
+    """ceil(r_0^2 - 1), from ||y_{t+1}||^2 <= ||y_t||^2 - K eps."""
+    return ceil(r0 * r0 - 1)
+
+
+def upper_kappa(r0, kappa):
+    """ceil((r_0 - 1)(1 + kappa (r_0 - 1))/r_0) (inf when kappa is inf)."""
+    if kappa == math.inf:
+        return math.inf
+    return ceil((r0 - 1) * (1 + kappa * (r0 - 1)) / r0)
