@@ -76,4 +76,6 @@ def digits_of_agreement(a, b, scale=None):
         return float("inf")
     if s == 0:
         return 0.0
-    return float(-ctx.log10(err / s))
+    # the logarithm needs only a few digits (a 1000-digit log is slow); mpf keeps the
+    # exponent range, so ratios below 1e-308 do not underflow
+    return float(-make_context(20).log10(err / s))

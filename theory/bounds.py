@@ -22,7 +22,7 @@ __all__ = ["sqrt", "ceil", "c_bounds", "lower_kappa", "lower_kappa_free", "steps
            "MAP_STEP_CAP"]
 
 #: Iterated maps stop counting here and return inf (the bound then says "very many").
-MAP_STEP_CAP = 100_000
+MAP_STEP_CAP = 20_000
 
 
 def _ctx(x):

@@ -140,7 +140,8 @@ def secular_root_mp(ctx, w2, d, target, s_guess=None):
         qs = [1 + s * dk for dk in dp]
         v2 = [wk / (q * q) for wk, q in zip(wp, qs)]
         phi = w0 + ctx.fsum(v2)
-        return phi ** ctx.mpf(-0.5) - inv_a, phi ** ctx.mpf(-1.5) * ctx.fsum(
+        inv_root = 1 / ctx.sqrt(phi)  # phi^(-1/2) without a general power (exp/log)
+        return inv_root - inv_a, inv_root ** 3 * ctx.fsum(
             v * dk / q for v, dk, q in zip(v2, dp, qs))
 
     s0 = ctx.mpf(s_guess) if s_guess is not None and lo < s_guess < hi else lo
