@@ -436,9 +436,10 @@ def test_secular_root_outside_its_domain_is_refused(w2, spectrum, excess):
     with pytest.raises(ProofsCheckError):
         secular_root_f64(np.array(w2), np.array(spectrum), target)
     ctx = make_context(30)
+    w2_mp = [ctx.mpf(w) for w in w2]
+    # the float64 sum may round below the exact one, so form the mp target from the exact sum
     with pytest.raises(ProofsCheckError):
-        secular_root_mp(ctx, [ctx.mpf(w) for w in w2], [ctx.mpf(v) for v in spectrum],
-                        ctx.mpf(target))
+        secular_root_mp(ctx, w2_mp, [ctx.mpf(v) for v in spectrum], excess * ctx.fsum(w2_mp))
 
 
 # --------------------------------------------------------------------------- trajectories

@@ -26,7 +26,7 @@ import numpy as np
 from . import _validate as V
 from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
 from .eigen import eigh_mp
-from .errors import InputError, PrecisionError, RoundsExceededError
+from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_mp
 
 __all__ = ["Trajectory", "self_distill", "DEFAULT_MAX_ROUNDS_F64", "DEFAULT_MAX_ROUNDS_MP"]
@@ -164,7 +164,8 @@ def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
     for pattern in (np.ones(K), -np.ones(K), alternate, -alternate):
         dp = np.where(d > 0, np.maximum(d + pattern * delta, 0.0), 0.0)
         w2p = w2 * (1 + pattern * rel)
-        w2p = w2p * (sq0 / float(w2p.sum()))  # keep ||z_0||^2 = ||y||^2 (see _run_f64)
+        if sq0 > 0:
+            w2p = w2p * (sq0 / float(w2p.sum()))  # keep ||z_0||^2 = ||y||^2 (see _run_f64)
         try:
             c2, n2, B2 = _recurse_f64(dp, w2p, sq0, target, max_rounds, norm0)
         except RoundsExceededError:
@@ -300,15 +301,56 @@ def _confirmed_mp(G, y, eps, dps, max_rounds, unit):
                       confirmed_digits=agree, accuracy=10.0 ** (-dps))
 
 
-def self_distill(G, y, eps, *, dps=None, max_rounds=None):
+#: Budgets beyond which :func:`self_distill` refuses unless ``force=True`` (documented in
+#: docs/reliability.md).  float64: a K x K eigendecomposition needs ~3 K^2 doubles of
+#: memory; mp: cost is estimated by :func:`estimate_mp_seconds`.
+F64_MAX_K = 20_000
+MP_MAX_SECONDS = 600.0
+
+
+def estimate_mp_seconds(K, dps, T=50):
+    """Rough wall time of a confirmed mp trajectory (two runs), from this project's benchmarks.
+
+    Eigendecomposition ~ 1 s x (K/200)^3 x (dps/50)^1.6 per run (refinement from float64;
+    mpmath.eigsy without python-flint is ~50x slower), plus ~K T dps/5e6 s for the rounds.
+    >>> round(estimate_mp_seconds(200, 50), 1) < 10
+    True
+    """
+    eig = (K / 200.0) ** 3 * (dps / 50.0) ** 1.6
+    try:
+        import flint  # noqa: F401  (the fast path of theory.eigen)
+    except ImportError:
+        eig *= 50
+    return 2 * (eig + K * T * dps / 5e6)
+
+
+def _check_budget(K, dps, force):
+    if force:
+        return
+    if dps is None and K > F64_MAX_K:
+        raise ResourceError(f"K = {K} exceeds the float64 budget K <= {F64_MAX_K} (about "
+                            f"{24 * K * K / 2**30:.1f} GiB and hours of eigh); pass force=True "
+                            f"to run anyway")
+    if dps is not None:
+        est = estimate_mp_seconds(K, dps)
+        if est > MP_MAX_SECONDS:
+            raise ResourceError(f"an mp trajectory at K = {K}, dps = {dps} is estimated at "
+                                f"{est:.0f} s (budget {MP_MAX_SECONDS:.0f} s); use fewer digits, a "
+                                f"smaller K, or pass force=True")
+
+
+def self_distill(G, y, eps, *, dps=None, max_rounds=None, force=False):
     """Run self-distillation rounds until collapse; return a :class:`Trajectory`.
 
     ``dps=None`` uses float64 (one ``numpy.linalg.eigh``, then O(K) work per round);
     ``dps=N`` uses mpmath at N digits plus guard digits, confirmed by a second run at more
     guard digits (raises :class:`~theory.errors.PrecisionError` if they disagree).
-    ``max_rounds`` defaults to 100000 (float64) or 10000 (mp).
+    ``max_rounds`` defaults to 100000 (float64) or 10000 (mp).  Inputs beyond the
+    documented budgets (:data:`F64_MAX_K`, :data:`MP_MAX_SECONDS`) raise
+    :class:`~theory.errors.ResourceError` unless ``force=True``.
     """
     G, y, dps, max_rounds, unit = _validate(G, y, eps, dps, max_rounds)
+    _check_budget(G.shape[0], dps, force)
     if dps is None:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return _run_f64(G.astype(np.float64, copy=False), y.astype(np.float64, copy=False),

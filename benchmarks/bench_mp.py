@@ -1,0 +1,93 @@
+"""mp engine benchmark (issue 5): confirmed 50-digit trajectories against the obvious route.
+
+Baseline ("obvious route"), same precision, same run: ``mpmath.eigsy`` for the
+eigendecomposition, then each c_t by bisection on the secular equation (no Newton, no
+float64 warm start), one run (no confirmation).  The engine: ``theory.self_distill(...,
+dps=50)``, which runs twice (dps + g and dps + 2g digits) and compares.
+
+Laplace-kernel Gram G_ij = exp(-|x_i - x_j|/0.2)/(2K), x uniform in [0, 1] (seed 0),
+y = sin(2 pi x) + 0.3 N(0,1), eps = 0.05 ||y||^2/K.  eigsy costs ~K^3: at K = 200 it is
+estimated from K = 100 times 8 (one eigsy at K = 200 takes about 100 s), and marked "est".
+
+Run: ``python benchmarks/bench_mp.py [--quick]``.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from theory import self_distill
+from theory._mp import make_context, to_mp_array
+
+
+def problem(K, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 1.0, K))
+    G = np.exp(-np.abs(x[:, None] - x[None, :]) / 0.2) / (2 * K)
+    y = np.sin(2 * np.pi * x) + 0.3 * rng.standard_normal(K)
+    return G, y, 0.05 * float(y @ y) / K
+
+
+def obvious_route(G, y, eps, dps):
+    """eigsy + bisection per round, at dps digits; returns (T, seconds for eigsy)."""
+    ctx = make_context(dps)
+    K = len(y)
+    t0 = time.perf_counter()
+    E, Q = ctx.eigsy(ctx.matrix(to_mp_array(ctx, G).tolist()))
+    t_eig = time.perf_counter() - t0
+    z = [ctx.fsum(Q[i, k] * ctx.mpf(y[i]) for i in range(K)) for k in range(K)]
+    d = [E[k] for k in range(K)]
+    w2 = [v * v for v in z]
+    target = K * ctx.mpf(eps)
+    T = 0
+    while ctx.fsum(w2) > target:
+        lo, hi = ctx.zero, ctx.one
+        phi = lambda c: ctx.fsum(w * (c / (c + dk)) ** 2 for w, dk in zip(w2, d))
+        while phi(hi) < target:
+            hi *= 2
+        for _ in range(ctx.prec + 8):  # bisection: one bit per step
+            mid = (lo + hi) / 2
+            if phi(mid) < target:
+                lo = mid
+            else:
+                hi = mid
+        c = (lo + hi) / 2
+        w2 = [w * (dk / (c + dk)) ** 2 for w, dk in zip(w2, d)]
+        T += 1
+    return T, t_eig
+
+
+def main(quick=False):
+    Ks = (50, 100) if quick else (50, 100, 200)
+    print("mp trajectory at 50 digits (confirmed at two precisions) vs eigsy + bisection")
+    print(f"{'K':>5} {'T':>3} {'engine [s]':>11} {'method':>16} {'obvious [s]':>12} {'ratio':>7}")
+    t_obvious = {}
+    for K in Ks:
+        G, y, eps = problem(K)
+        t0 = time.perf_counter()
+        tr = self_distill(G, y, eps, dps=50)
+        t_eng = time.perf_counter() - t0
+        if K <= 100:
+            t0 = time.perf_counter()
+            T_ref, _ = obvious_route(G, y, eps, 50)
+            t_obvious[K] = time.perf_counter() - t0
+            assert T_ref == tr.collapse_round
+            label = f"{t_obvious[K]:.2f}"
+        else:
+            t_obvious[K] = t_obvious[100] * (K / 100) ** 3
+            label = f"{t_obvious[K]:.0f} est"
+        print(f"{K:>5} {tr.collapse_round:>3} {t_eng:>11.2f} {tr.method:>16} {label:>12} "
+              f"{t_obvious[K] / t_eng:>6.0f}x")
+    print("targets: >= 20x at K = 100; K = 200 trajectory <= 3 s")
+    print("\nscaling with digits at K = 100")
+    G, y, eps = problem(100)
+    print(f"{'dps':>5} {'engine [s]':>11}")
+    for dps in ((50, 100) if quick else (50, 100, 200)):
+        t0 = time.perf_counter()
+        self_distill(G, y, eps, dps=dps)
+        print(f"{dps:>5} {time.perf_counter() - t0:>11.2f}")
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
