@@ -37,7 +37,9 @@ def fmt_digits(d):
 
 
 def fmt_tightness(t):
-    return "-" if not t else f"{t['max']:.3g}"
+    """max over instances of bound/true value (lower bounds) or true/bound (upper), and how
+    many instances attain the bound."""
+    return "-" if not t else f"{t['max']:.3g} ({t['attained']}/{t['of']})"
 
 
 def _clean(x):

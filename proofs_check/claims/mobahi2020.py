@@ -232,7 +232,8 @@ def _lower_bound(bound_fn, name, integer=False):
             return Outcome(1.0, detail="collapsed at round 0")
         b = bound_fn(r[0], kappa)
         margin = _rel(T - b + (0.5 if integer else 0), max(T, 1))
-        tight = float(b) / T if T > 0 and b != math.inf else None
+        # tightness of the bound as an integer statement: ceil(b)/T (1 = attained)
+        tight = float(bd.ceil(b)) / T if T > 0 and b != math.inf else None
         return Outcome(margin, tight, f"T = {T}, {name} = {float(b):.6g}, r_0 = {float(r[0]):.6g}, "
                                       f"kappa = {float(kappa):.3g}",
                        cond=float(r[0] / (r[0] - 1)))  # r_0 - 1 cancels
@@ -253,7 +254,7 @@ def _upper_bounds(bounds):
                 parts.append(f"{name} = inf")
                 continue
             ms.append(_rel(b - (T - 1), max(b, 1)))
-            tight.append(T / float(b) if b > 0 else 1.0)
+            tight.append(T / max(float(bd.ceil(b)), 1.0))  # T / ceil(b), 1 = attained
             parts.append(f"{name} = {float(b):.6g}")
         return Outcome(_nonempty(ms), max(tight) if tight else None,
                        f"T = {T}, " + ", ".join(parts) + f", r_0 = {float(r[0]):.6g}",
