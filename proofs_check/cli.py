@@ -17,6 +17,7 @@ import os
 import sys
 import time
 
+from theory.derivation import DerivationError
 from theory.errors import ProofsCheckError
 
 from . import registry
@@ -213,6 +214,15 @@ def main(argv=None, out=None):
     except ProofsCheckError as exc:
         sys.stderr.write(f"proofs-check: error: {exc}\n")
         return EXIT_USAGE
+    except DerivationError as exc:  # a machine check of a derivation step failed
+        sys.stderr.write(f"proofs-check: derivation failed its check: {exc}\n")
+        return EXIT_FAIL
+    except BrokenPipeError:  # e.g. `proofs-check list | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
     except KeyboardInterrupt:
         sys.stderr.write("\nproofs-check: interrupted; files being written were left as they were\n")
         return EXIT_INTERRUPT

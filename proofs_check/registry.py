@@ -77,5 +77,5 @@ def load_claims_file(path):
     found = list(found)
     if not found or not all(isinstance(c, Claim) for c in found):
         raise ClaimsFileError(f"claims file {path!r} defines no claims; define CLAIMS = [Claim(...)]"
-                              f" (see the README section 'Writing your own claim')")
+                              f" (see docs/guide.md#writing-your-own-claim)")
     return found

@@ -34,6 +34,7 @@ import os
 
 import numpy as np
 
+from theory import bounds as bd
 from theory import secular_root_f64, self_distill
 from theory.errors import InputError, PrecisionError, ProofsCheckError, RoundsExceededError
 from theory.green import green_f64, green_gram
@@ -100,7 +101,7 @@ def rounds_lower_kappa(r0, kappa):
     2.0
     """
     _check_r0_kappa(r0, kappa)
-    return 0.0 if math.isinf(kappa) else (r0 - 1) / kappa
+    return float(bd.lower_kappa(r0, kappa))
 
 
 def rounds_lower_kappa_free(r0):
@@ -113,27 +114,7 @@ def rounds_lower_kappa_free(r0):
     3
     """
     _check_r0_kappa(r0)
-    return math.ceil(r0 - 1)
-
-
-def _lower_map(r, kappa):
-    """One step of the lower-bound recursion: ``r(r − 1)/(r − 1 + κ)`` (0 when κ = ∞)."""
-    return 0.0 if math.isinf(kappa) else r * (r - 1) / (r - 1 + kappa)
-
-
-def _upper_map(r, kappa):
-    """One step of the upper-bound recursion: ``r κ (r − 1)/(1 + κ(r − 1))``."""
-    return r * kappa * (r - 1) / (1 + kappa * (r - 1))
-
-
-def _steps(step, r0, kappa, max_steps):
-    """Number of applications of ``step(·, κ)`` taking r0 to <= 1; inf beyond ``max_steps``."""
-    r, n = r0, 0
-    while r > 1:
-        if n >= max_steps:
-            return math.inf
-        r, n = step(r, kappa), n + 1
-    return n
+    return bd.lower_kappa_free(r0)
 
 
 def rounds_lower_iterated(r0, kappa):
@@ -149,7 +130,7 @@ def rounds_lower_iterated(r0, kappa):
     (4, 1)
     """
     _check_r0_kappa(r0, kappa)
-    return _steps(_lower_map, r0, kappa, math.inf)
+    return bd.steps_lower_map(r0, kappa)
 
 
 def rounds_upper_sq(r0):
@@ -162,7 +143,7 @@ def rounds_upper_sq(r0):
     8
     """
     _check_r0_kappa(r0)
-    return math.ceil(r0 * r0 - 1)
+    return bd.upper_norm(r0)
 
 
 def rounds_upper_kappa(r0, kappa):
@@ -175,9 +156,7 @@ def rounds_upper_kappa(r0, kappa):
     2
     """
     _check_r0_kappa(r0, kappa)
-    if math.isinf(kappa):
-        return math.inf
-    return math.ceil((r0 - 1) * (1 + kappa * (r0 - 1)) / r0)
+    return bd.upper_kappa(r0, kappa)
 
 
 def rounds_upper_iterated(r0, kappa, *, max_steps=10**6):
@@ -194,15 +173,7 @@ def rounds_upper_iterated(r0, kappa, *, max_steps=10**6):
     (4, inf)
     """
     _check_r0_kappa(r0, kappa)
-    if math.isinf(kappa):
-        return math.inf
-    # Quick refusal: a step from r >= 1 + delta lowers r by at most (1 + delta)/(1 + kappa
-    # delta) (the decrement r/(1 + kappa(r - 1)) falls with r), so reaching 1 + delta with
-    # delta = (r0 - 1)/2 already takes more steps than this.
-    delta = (r0 - 1) / 2
-    if (r0 - 1 - delta) * (1 + kappa * delta) / (1 + delta) > max_steps:
-        return math.inf
-    return _steps(_upper_map, r0, kappa, max_steps)
+    return bd.steps_upper_map(r0, kappa, max_steps)
 
 
 #: Cap on the n_hi iteration in the figure (it needs about kappa (r0 - 1) steps).

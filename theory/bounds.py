@@ -68,28 +68,41 @@ def upper_map(r, kappa):
     return r * kappa * (r - 1) / (1 + kappa * (r - 1))
 
 
-def _steps(r0, step):
+def _steps(r0, step, max_steps):
+    """Applications of ``step`` taking r_0 to <= 1; inf beyond ``max_steps``."""
     r, n = r0, 0
     while r > 1:
-        r = step(r)
-        n += 1
-        if n >= MAP_STEP_CAP:
+        if n >= max_steps:
             return math.inf
+        r, n = step(r), n + 1
     return n
 
 
 def steps_lower_map(r0, kappa):
-    """n_lo: applications of :func:`lower_map` taking r_0 to <= 1 (0 if kappa is inf)."""
+    """n_lo: applications of :func:`lower_map` taking r_0 to <= 1.
+
+    The map is increasing and r_{t+1} >= map(r_t), so r_t > 1 while t < n_lo; each step
+    lowers r by at least 1, so n_lo <= ceil(r_0 - 1).  kappa = inf: one step (map -> 0).
+    """
     if kappa == math.inf:
-        return 0
-    return _steps(r0, lambda r: lower_map(r, kappa))
+        return 1 if r0 > 1 else 0
+    return _steps(r0, lambda r: lower_map(r, kappa), math.inf)
 
 
-def steps_upper_map(r0, kappa):
-    """n_hi: applications of :func:`upper_map` taking r_0 to <= 1 (inf if kappa is inf)."""
+def steps_upper_map(r0, kappa, max_steps=MAP_STEP_CAP):
+    """n_hi: applications of :func:`upper_map` taking r_0 to <= 1 (inf if kappa is inf).
+
+    n_hi grows like kappa (r_0 - 1); beyond ``max_steps`` the bound is returned as inf (true
+    but vacuous).  Quick refusal: from r >= 1 + delta a step lowers r by at most
+    (1 + delta)/(1 + kappa delta), so reaching 1 + delta with delta = (r_0 - 1)/2 already
+    takes (r_0 - 1 - delta)(1 + kappa delta)/(1 + delta) steps.
+    """
     if kappa == math.inf:
         return math.inf
-    return _steps(r0, lambda r: upper_map(r, kappa))
+    delta = (r0 - 1) / 2
+    if delta > 0 and (r0 - 1 - delta) * (1 + kappa * delta) / (1 + delta) > max_steps:
+        return math.inf
+    return _steps(r0, lambda r: upper_map(r, kappa), max_steps)
 
 
 def upper_norm(r0):
