@@ -78,15 +78,17 @@ def _steps(r0, step, max_steps):
     return n
 
 
-def steps_lower_map(r0, kappa):
+def steps_lower_map(r0, kappa, max_steps=MAP_STEP_CAP):
     """n_lo: applications of :func:`lower_map` taking r_0 to <= 1.
 
-    The map is increasing and r_{t+1} >= map(r_t), so r_t > 1 while t < n_lo; each step
-    lowers r by at least 1, so n_lo <= ceil(r_0 - 1).  kappa = inf: one step (map -> 0).
+    The map is increasing and r_{t+1} >= map(r_t), so r_t > 1 while t < n_lo; for
+    kappa >= 1 each step lowers r by at least 1, so n_lo <= ceil(r_0 - 1).  kappa = inf: one
+    step (map -> 0).  For kappa < 1 (the mutants use it) the count can run away: beyond
+    ``max_steps`` it is returned as inf.
     """
     if kappa == math.inf:
         return 1 if r0 > 1 else 0
-    return _steps(r0, lambda r: lower_map(r, kappa), math.inf)
+    return _steps(r0, lambda r: lower_map(r, kappa), max_steps)
 
 
 def steps_upper_map(r0, kappa, max_steps=MAP_STEP_CAP):
