@@ -311,16 +311,14 @@ MP_MAX_SECONDS = 600.0
 def estimate_mp_seconds(K, dps, T=50):
     """Rough wall time of a confirmed mp trajectory (two runs), from this project's benchmarks.
 
-    Eigendecomposition ~ 1 s x (K/200)^3 x (dps/50)^1.6 per run (refinement from float64;
-    mpmath.eigsy without python-flint is ~50x slower), plus ~K T dps/5e6 s for the rounds.
+    Eigendecomposition ~ 1.2 s x (K/200)^3 x (dps/50)^1.2 per run (theory.eigen's
+    refinement from float64, measured 1.18 s at K = 200, 50 digits; 0.64 s at K = 100,
+    200 digits), plus ~K T dps/5e6 s for the rounds.
+
     >>> round(estimate_mp_seconds(200, 50), 1) < 10
     True
     """
-    eig = (K / 200.0) ** 3 * (dps / 50.0) ** 1.6
-    try:
-        import flint  # noqa: F401  (the fast path of theory.eigen)
-    except ImportError:
-        eig *= 50
+    eig = 1.2 * (K / 200.0) ** 3 * (dps / 50.0) ** 1.2
     return 2 * (eig + K * T * dps / 5e6)
 
 
