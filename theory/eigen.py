@@ -205,6 +205,10 @@ def _fixed_input(ctx, G, p):
     when ``G`` is exactly zero.
     """
     K = np.shape(G)[0]
+    if isinstance(G, np.ndarray) and G.dtype == np.float64:
+        fast = _fixed_input_f64(ctx, G, p)
+        if fast is not None:
+            return fast
     Gl = np.asarray(G, dtype=object).reshape(-1)
     mpf_type = type(ctx.one)
     raws = []
@@ -230,6 +234,32 @@ def _fixed_input(ctx, G, p):
         gij, gji = (ctx.nstr(ctx.convert(Gl[u * K + v]), 20) for u, v in ((i, j), (j, i)))
         raise InputError(f"G is not symmetric: G[{i}, {j}] = {gij} but G[{j}, {i}] = {gji}; "
                          "symmetrise it first, e.g. (G + G.T) / 2")
+    return (A + A.T) >> 1, top
+
+
+def _fixed_input_f64(ctx, G, p):
+    """:func:`_fixed_input` for a finite float64 array, without going through mpf.
+
+    A double is mant * 2^(e - 53) exactly (``np.frexp``; mant a 53-bit integer), so
+    ``round(G * 2^(p - top))`` is ``mant`` shifted by ``e - 53 + p - top``.  Returns ``None``
+    (use the general path, which also names the offending entry) for non-finite or
+    asymmetric input, ``(None, None)`` for G = 0.
+    """
+    if not np.isfinite(G).all():
+        return None
+    frac, expo = np.frexp(G)
+    mant = (frac * 2.0 ** 53).astype(np.int64)  # exact: |frac| < 1 has 53 significant bits
+    nz = mant != 0
+    if not nz.any():
+        return None, None
+    top = int(expo[nz].max())
+    shifts = (expo.astype(np.int64) - 53 + p - top).reshape(-1)
+    A = np.array([_shift_round(int(m), int(sh)) for m, sh in zip(mant.reshape(-1), shifts)],
+                 dtype=object).reshape(G.shape)
+    diff = np.abs(A - A.T)
+    ulp = 1 << max(0, p - ctx.prec)
+    if int(diff.max()) > 4 * ulp:
+        return None
     return (A + A.T) >> 1, top
 
 
