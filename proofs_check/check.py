@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory import self_distill
-from theory._mp import digits_of_agreement
+from theory.distill import trajectory_agreement
 from theory.errors import ProofsCheckError
 
 __all__ = ["ClaimResult", "MutantResult", "InstanceResult", "check_claim", "TrajectoryCache",
@@ -124,14 +124,6 @@ def _as_float(x):
     return float(x) if x is not None else None
 
 
-def _trajectory_digits(f, m):
-    if f.collapse_round != m.collapse_round:
-        return 0.0
-    parts = [digits_of_agreement(f.c, m.c), digits_of_agreement(f.norms, m.norms)]
-    parts += [digits_of_agreement(a, b) for a, b in zip(f.B, m.B)]
-    return min(parts)
-
-
 def _evaluate(fn, inst, traj):
     out = fn(inst, traj, Engine(traj.dps))
     margin = out.margin
@@ -171,7 +163,7 @@ def _decide(fn, inst, cache, dps, force_mp):
             f"instance {inst.id}: float64 is inconclusive (margin {float(f_out.margin):.3g}, "
             f"tolerance {f_tol:.3g}) and K = {inst.K} exceeds the mp limit {MP_MAX_K}")
     m_out, m_traj, m_holds = _mp_outcome(fn, inst, cache, dps)
-    digits = _trajectory_digits(f_traj, m_traj)
+    digits = trajectory_agreement(f_traj, m_traj)
     res = InstanceResult(inst.describe(), float(m_out.margin), "mp", bool(m_holds),
                          _as_float(m_out.tightness), m_out.detail, digits,
                          f64_contradicted=conclusive and (f_holds != m_holds))
@@ -180,35 +172,34 @@ def _decide(fn, inst, cache, dps, force_mp):
 
 def _refute_mutant(mutant, domain, cache, dps):
     """Find a counterexample; float64 candidates are confirmed in mp (smallest K first)."""
-    candidates, mp_only = [], []
-    for inst in domain:
+    def refuted(inst, out, engine):
+        return MutantResult(mutant.id, mutant.statement, "refuted",
+                            {**inst.describe(), "margin": float(out.margin),
+                             "detail": out.detail}, engine)
+
+    candidates, mp_only = [], []  # (K, index, instance, float64 outcome)
+    for i, inst in enumerate(domain):
         try:
-            f_traj = cache.get(inst, None)
-            out, tol, conclusive = _evaluate(mutant.evaluate, inst, f_traj)
+            out, tol, conclusive = _evaluate(mutant.evaluate, inst, cache.get(inst, None))
         except ProofsCheckError:
             continue
         if conclusive and out.margin < -tol:
-            candidates.append((inst.K, inst))
+            candidates.append((inst.K, i, inst, out))
         elif not conclusive and inst.K <= MP_MAX_K:
-            mp_only.append((inst.K, inst))
+            mp_only.append((inst.K, i, inst, out))
     tried = 0
-    for _, inst in sorted(candidates, key=lambda p: p[0]) + sorted(mp_only, key=lambda p: p[0]):
+    for _, _, inst, f_out in sorted(candidates) + sorted(mp_only):
         if tried >= 4:
             break
         if inst.K > MP_MAX_K:  # confirmed in float64 only (accuracy estimate conclusive)
-            out, _, _ = _evaluate(mutant.evaluate, inst, cache.get(inst, None))
-            return MutantResult(mutant.id, mutant.statement, "refuted",
-                                {**inst.describe(), "margin": float(out.margin),
-                                 "detail": out.detail}, "float64")
+            return refuted(inst, f_out, "float64")
         tried += 1
         try:
             out, _, holds = _mp_outcome(mutant.evaluate, inst, cache, dps)
         except ProofsCheckError:
             continue
         if not holds:
-            return MutantResult(mutant.id, mutant.statement, "refuted",
-                                {**inst.describe(), "margin": float(out.margin),
-                                 "detail": out.detail}, "mp")
+            return refuted(inst, out, "mp")
     return MutantResult(mutant.id, mutant.statement, "survived")
 
 

@@ -256,7 +256,7 @@ def test_against_eigsy(dps):
     for i in range(len(E)):
         gap = min(abs(E[i] - E[j]) for j in range(len(E)) if j != i)
         cos = abs(ctx.fsum(r.vectors[k, i] * V[i][k] for k in range(len(E))))
-        assert 1 - cos <= (2 * tol / gap) ** 2 + ctx.ldexp(1, 4 - ctx.prec), (i, cos)
+        assert (1 - cos) <= (2 * tol / gap) ** 2 + ctx.ldexp(1, 4 - ctx.prec), (i, cos)
 
 
 @pytest.mark.parametrize("dps", [30, 60])
@@ -353,7 +353,7 @@ def test_clusters(name, lams):
         if gap is None or any(lams[i] == lams[j] for i in range(len(lams)) if i != j):
             continue  # repeated: no individual vector to compare
         cos = abs(ctx.fsum(r.vectors[k, jj] * Q0[k, j] for k in range(len(lams))))
-        assert 1 - cos <= (2 * tol / gap) ** 2 + ctx.ldexp(1, 4 - ctx.prec), (name, jj)
+        assert (1 - cos) <= (2 * tol / gap) ** 2 + ctx.ldexp(1, 4 - ctx.prec), (name, jj)
 
 
 @pytest.mark.parametrize("kappa", ["10", "1e4", "1e8", "1e12", "1e13", "1e16", "1e30"])

@@ -276,7 +276,7 @@ def test_precision_canary_exact(coeffs):
         ref = expr.evalf(70, subs={R: sp.Rational(r)})
         val = green_mp(ctx, coeffs, r)
         assert digits_of_agreement([val], [ctx.mpf(str(ref))]) >= 58, (r, val, ref)
-    assert mpmath.mp.dps == 15 and mpmath.mp.prec == 53  # global context untouched
+    assert (mpmath.mp.dps, mpmath.mp.prec) == (15, 53)  # global context untouched
 
 
 def test_mp_holds_up_for_nearly_coincident_poles():

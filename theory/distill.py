@@ -29,7 +29,8 @@ from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_mp
 
-__all__ = ["Trajectory", "self_distill", "DEFAULT_MAX_ROUNDS_F64", "DEFAULT_MAX_ROUNDS_MP"]
+__all__ = ["Trajectory", "self_distill", "trajectory_agreement", "DEFAULT_MAX_ROUNDS_F64",
+           "DEFAULT_MAX_ROUNDS_MP"]
 
 #: Default cap on rounds; T >= ceil(||y||/sqrt(K eps) - 1), so tiny eps needs many rounds.
 DEFAULT_MAX_ROUNDS_F64 = 100_000
@@ -260,21 +261,33 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
 
 def _guard_digits(G):
     """GUARD_DIGITS plus log10 of G's condition number (float64 estimate, capped at 20)."""
-    d = np.linalg.eigvalsh(0.5 * (G.astype(np.float64) + G.astype(np.float64).T))
+    Gf = G.astype(np.float64)
+    d = np.linalg.eigvalsh(0.5 * (Gf + Gf.T))
     d_max = max(float(d[-1]), 0.0)
     d_min = max(float(d[0]), d_max * V.EPS64)
     kappa = d_max / d_min if d_min > 0 else 1.0
     return GUARD_DIGITS + min(20, max(0, math.ceil(math.log10(kappa))))
 
 
-def _agreement(lo, hi):
-    """Digits to which two trajectories agree (c, norms, eigenvalues, each row of B)."""
-    if lo.collapse_round != hi.collapse_round:
+def trajectory_agreement(a, b):
+    """Digits to which two trajectories agree: the minimum over c, the norms and each row of
+    B of :func:`~theory._mp.digits_of_agreement` (normwise); 0 if the collapse rounds differ.
+
+    >>> import numpy as np
+    >>> tr = self_distill(np.diag([1.0, 0.5]), np.array([1.0, 1.0]), 0.1)
+    >>> trajectory_agreement(tr, tr)
+    inf
+    """
+    if a.collapse_round != b.collapse_round:
         return 0.0
-    parts = [digits_of_agreement(lo.c, hi.c), digits_of_agreement(lo.norms, hi.norms),
-             digits_of_agreement(lo.eigenvalues, hi.eigenvalues)]
-    parts += [digits_of_agreement(lo.B[t], hi.B[t]) for t in range(lo.B.shape[0])]
+    parts = [digits_of_agreement(a.c, b.c), digits_of_agreement(a.norms, b.norms)]
+    parts += [digits_of_agreement(x, z) for x, z in zip(a.B, b.B)]
     return min(parts)
+
+
+def _agreement(lo, hi):
+    """:func:`trajectory_agreement`, and the eigenvalues too (the two mp runs)."""
+    return min(trajectory_agreement(lo, hi), digits_of_agreement(lo.eigenvalues, hi.eigenvalues))
 
 
 def _round_to(ctx, arr):

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from theory import bounds as bd
+from theory.kkt import kkt_fit_f64, secular_residual_f64
 
 from ..claim import Claim, Mutant, Outcome
 from ..domains import multiclass_domain, standard_domain, threshold_domain
@@ -30,10 +31,15 @@ def _sq(v):
     return sum(x * x for x in np.asarray(v, dtype=object).reshape(-1))
 
 
+def _like(traj, x):
+    """``x`` as the trajectory's number type (float64, or mpf at its precision)."""
+    return traj.norms[0] * 0 + x
+
+
 def _setup(inst, traj):
     """a = sqrt(K eps), r_t, kappa, d_min, d_max at the trajectory's precision."""
     d = traj.eigenvalues
-    eps = traj.norms[0] * 0 + inst.eps  # same number type as the trajectory
+    eps = _like(traj, inst.eps)
     a = bd.sqrt(inst.K * eps)
     d_min, d_max = d[0], d[-1]
     kappa = math.inf if not d_min > 0 else d_max / d_min
@@ -52,7 +58,7 @@ def _nonempty(values, default=1.0):
 # ---------------------------------------------------------------- collapse_threshold
 def _threshold(predict_nonzero):
     def evaluate(inst, traj, engine):
-        s = _sq(traj.y0) / (inst.K * (traj.norms[0] * 0 + inst.eps))  # ||y||^2 / (K eps)
+        s = _sq(traj.y0) / (inst.K * _like(traj, inst.eps))  # ||y||^2 / (K eps)
         # Independent of the recursion: f = 0 is feasible iff ||y||^2/K <= eps, and then it
         # is optimal (R(0) = 0 < R(f) for f != 0); otherwise the engine's round-0 fit must be
         # a non-zero feasible point with the constraint active.
@@ -100,12 +106,6 @@ def _slsqp_fit(G, y, eps):
     return g @ res.x
 
 
-def _fit_from_c(G, y, c, gx_scale=1.0):
-    """g_x^T (c I + G)^{-1} y at the training points (g_x = G rows, times gx_scale)."""
-    K = len(y)
-    return gx_scale * (np.asarray(G, float) @ np.linalg.solve(c * np.eye(K) + G, y))
-
-
 def _closed_form(kind):
     def evaluate(inst, traj, engine):
         G, y = np.asarray(inst.G, float), np.asarray(inst.y, float)
@@ -117,16 +117,16 @@ def _closed_form(kind):
             from scipy.optimize import brentq
             budget = inst.eps if kind == "eps_not_Keps" else K * inst.eps
 
-            def resid(c):
-                r = c * np.linalg.solve(c * np.eye(K) + G, y)
-                return float(r @ r) - budget
+            def resid(c):  # ||c (cI + G)^{-1} y||^2 - budget, by a dense solve
+                return secular_residual_f64(G, y, c, budget / K)
             lo, hi = 1.0, 1.0
             while resid(hi) < 0:
                 hi *= 10
             while resid(lo) > 0:
                 lo /= 10
             c = brentq(resid, lo, hi, rtol=1e-14)
-            pred = _fit_from_c(G, y, c, K if kind == "gx_without_1_over_K" else 1.0)
+            # g_x^T (cI + G)^{-1} y at the training points; the second mutant drops g_x's 1/K
+            pred = (K if kind == "gx_without_1_over_K" else 1.0) * kkt_fit_f64(G, y, c)
         err = float(np.linalg.norm(pred - opt) / np.linalg.norm(y))
         # SLSQP stops at ftol 1e-15 on a quadratic objective: the fit is accurate to about
         # sqrt(ftol) ~ 3e-8 relative times the problem's conditioning; 1e-5 leaves a wide
@@ -146,14 +146,10 @@ def _closed_form_domain(tier, seed):
 def _secular_grid(inst, traj, t, n_grid=80):
     """phi(c) - K eps on a log grid of c around c_t, phi by dense solves in the original
     basis (float64, independent of the engine's eigenbasis Newton iteration)."""
-    G = np.asarray(inst.G, float)
-    y_t = np.array([float(v) for v in np.asarray(traj.y[t], dtype=object).reshape(-1)]).reshape(
-        np.shape(traj.y[t]))
-    K = G.shape[0]
+    y_t = np.asarray(traj.y[t], dtype=float)
     grid = float(traj.c[t]) * np.logspace(-4, 4, n_grid)
-    phis = np.array([float(np.sum((c * np.linalg.solve(c * np.eye(K) + G, y_t)) ** 2))
-                     for c in grid])
-    return phis - K * inst.eps, phis.max()
+    f = np.array([secular_residual_f64(inst.G, y_t, c, inst.eps) for c in grid])
+    return f, f.max() + inst.K * inst.eps
 
 
 def _secular(kind):
@@ -208,7 +204,7 @@ def _c_monotone(increasing):
 # ---------------------------------------------------------------- norm_decreasing
 def _norm_decrease(factor):
     def evaluate(inst, traj, engine):
-        Keps = inst.K * (traj.norms[0] * 0 + inst.eps)
+        Keps = inst.K * _like(traj, inst.eps)
         ms, detail = [], ""
         for t in range(traj.collapse_round):
             n0, n1 = traj.norms[t] ** 2, traj.norms[t + 1] ** 2
@@ -401,7 +397,7 @@ def _near_interpolation(mutant):
             tr = engine.distill(inst.G, inst.y, inst.eps / f, max_rounds=10 ** 6)
             Ts.append(tr.collapse_round)
         for T, f in zip(Ts, (1, 10, 1000)):
-            r0 = traj.norms[0] / bd.sqrt(inst.K * (traj.norms[0] * 0 + inst.eps / f))
+            r0 = traj.norms[0] / bd.sqrt(inst.K * _like(traj, inst.eps / f))
             ms.append(_rel(T - (r0 - 1), max(r0, 1)))
         detail = f"T at eps, eps/10, eps/1e3: {Ts}"
         if mutant:
@@ -427,7 +423,7 @@ def _multiclass(mutant):
         ms, detail = [], ""
         T = traj.collapse_round
         for t in range(min(T, 3)):
-            Yt = np.array([[float(v) for v in row] for row in traj.y[t]])
+            Yt = np.asarray(traj.y[t], dtype=float)
             c = float(traj.c[t])
             if mutant:
                 tr_col = engine.distill(inst.G, Yt[:, 0], inst.eps, max_rounds=1)
@@ -437,12 +433,12 @@ def _multiclass(mutant):
                 detail = f"t = {t}: shared c = {c:.6g}, column-0 c = {float(tr_col.c[0]):.6g}"
                 ms.append(m)
                 continue
-            R = c * np.linalg.solve(c * np.eye(K) + G, Yt)
-            s = float(np.sum(R * R)) / (K * inst.eps)
+            # (S) for the shared c_t, by a dense solve over all columns
+            rel_resid = secular_residual_f64(G, Yt, c, inst.eps) / (K * inst.eps)
             # a dense solve is accurate to ~ K u cond(cI + G); 1e3 K u cond is a wide margin
             cond = 1 + float(traj.eigenvalues[-1]) / c
             tol = 1e3 * K * np.finfo(float).eps * cond
-            ms.append((tol - abs(s - 1)) / tol)
+            ms.append((tol - abs(rel_resid)) / tol)
             n0, n1 = traj.norms[t] ** 2, traj.norms[t + 1] ** 2
             ms.append(_rel(n0 - inst.K * inst.eps - n1, n0))
         if not mutant:
