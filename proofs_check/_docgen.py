@@ -69,7 +69,8 @@ def claim_page_static(claim):
     >>> "## Mutants" in claim_page_static(catalogue()[0])
     True
     """
-    from .derive import DERIVATIONS
+    from .derive import titles
+    derivs = titles()
     lines = [_banner(claim.id), "", f"# `{claim.id}`", "", claim.summary, "", "$$",
              claim.statement, "$$", "",
              "| | |", "|---|---|",
@@ -88,9 +89,9 @@ def claim_page_static(claim):
               "domain, or it proves nothing.", ""]
     lines += [f"- `{m.id}`: {m.statement}" for m in claim.mutants]
     lines.append("")
-    if claim.id in DERIVATIONS:
+    if claim.id in derivs:
         lines += ["## Derivation", "",
-                  f"[{DERIVATIONS[claim.id]}](../derivations/{claim.id}.md), machine-checked "
+                  f"[{derivs[claim.id]}](../derivations/{claim.id}.md), machine-checked "
                   f"step by step: `proofs-check derive {claim.id}` (LaTeX) or "
                   f"`proofs-check derive {claim.id} --format markdown`.", ""]
     lines += ["## Check it", "", "```", f"proofs-check run {claim.id}", "```", ""]
@@ -191,13 +192,13 @@ def write_claim_pages(outdir, claims=None, results=None, settings=CHECK_SETTINGS
 
     Source: STYLE rule 12 (banner, atomic writes).  Domain: a writable directory.
     """
-    from .check import TrajectoryCache, check_claim
+    from .check import ResultCache, check_claim
     from .registry import catalogue
     claims = catalogue() if claims is None else list(claims)
     tier, seed, dps = settings
     os.makedirs(outdir, exist_ok=True)
     if results is None:
-        cache = TrajectoryCache(dps)
+        cache = ResultCache(dps)
         results = {}
         for c in claims:
             if progress:
@@ -241,10 +242,10 @@ def write_derivation_pages(outdir, progress=None):
 
     Source: :func:`proofs_check.derive.render`.  Domain: a writable directory.
     """
-    from .derive import DERIVATIONS, render
+    from .derive import derivations, render
     os.makedirs(outdir, exist_ok=True)
     paths = []
-    for did in DERIVATIONS:
+    for did in derivations():
         if progress:
             progress(f"deriving {did}")
         paths.append(atomic_write_text(os.path.join(outdir, f"{did}.md"),

@@ -59,3 +59,25 @@ class atomic_writer:
         elif os.path.exists(self.tmp):
             os.remove(self.tmp)
         return False
+
+
+def check_writable(path):  # provisional; replaced by the soundness work on file safety
+    """Raise InputError unless a file can be created next to ``path``."""
+    from theory.errors import InputError
+    path = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(path)) or "."
+    if not path or not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {path!r}: directory {parent!r} does not exist or "
+                         f"is not writable; choose another output path")
+
+
+def make_unique_dir(parent, prefix):  # provisional
+    """Create and return a new directory ``parent/prefix-N``."""
+    n = 1
+    while True:
+        path = os.path.join(parent, f"{prefix}-{n}")
+        try:
+            os.makedirs(path)
+            return path
+        except FileExistsError:
+            n += 1

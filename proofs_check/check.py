@@ -1,44 +1,54 @@
 """The checker: evaluate a claim and its mutants on the claim's domain, in float64 and mp.
 
-Decision rule (STYLE rules 6, 14; issue 8 "precision guard"):
+Each claim names its engine (:mod:`proofs_check.engines`); the decision rule is the same
+for every engine and is defined once, in :mod:`proofs_check.decision`:
 
-* float64 first.  An outcome is *conclusive* when |margin| > tol_f64 and the collapse round
-  is certain; tol_f64 = (4 x the trajectory's a-posteriori accuracy + 16 u) x cond
-  (:attr:`theory.Trajectory.accuracy`; ``cond`` is the condition number of the claim's
-  margin formula, :attr:`Outcome.cond`).  Otherwise the float64 verdict is *inconclusive*
-  and the mp engine (``dps`` digits, confirmed at two precisions) decides, with
-  tol_mp = 10^(2 - dps) x cond.
-* The first ``claim.mp_instances`` instances are always re-checked in mp; a float64 verdict
-  that mp contradicts is recorded as such, never reported as verified.
-* A claim is ``verified`` when every instance holds (and, for existence claims, some
-  instance is a witness), ``refuted`` when an instance fails (with the counterexample),
-  ``error`` when the engines could not decide.
+* float64 first.  An outcome is *conclusive* when ``|margin| > tol_f64`` and the engine
+  calls the result certain.  Otherwise the engine's mp form (``dps`` digits, confirmed at
+  two precisions) decides with ``tol_mp``.
+* The first ``claim.mp_instances`` instances are always re-checked in mp; a float64
+  verdict that mp contradicts is recorded as such, never reported as verified.
+* Each instance ends as *holds*, *fails* (a counterexample), *undecided* (neither engine
+  could decide within its limits, or a negative margin hides in a wide tolerance) or
+  *error* (an exception in the claim's code, a wrong return type, a NaN or infinite
+  margin, an invalid ``cond``).  A claim is ``refuted`` when an instance fails, else
+  ``error`` when one errs, else ``undecided`` when one is undecided, else ``verified``
+  (existence claims also need a witness).  Nothing that was not evaluated counts as a pass.
 * A mutant is ``refuted`` when some instance makes it fail decisively; a float64
-  counterexample is confirmed in mp before it counts.  A mutant that survives means the
-  checker (or the domain) is too weak.
+  counterexample is confirmed in mp before it counts.  An erring or undecided instance never
+  refutes a mutant.
 
+>>> from proofs_check.decision import EPS64
 >>> EPS64 > 0
 True
 """
 
+import contextlib
+import io
 import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import self_distill
-from theory.distill import trajectory_agreement
 from theory.errors import ProofsCheckError
 
-__all__ = ["ClaimResult", "MutantResult", "InstanceResult", "check_claim", "TrajectoryCache",
-           "EPS64", "DEFAULT_DPS"]
+from .claim import Outcome
+from .decision import MAX_ABSORBED, tolerance, valid_cond
 
-EPS64 = float(np.finfo(np.float64).eps)
+__all__ = ["ClaimResult", "MutantResult", "InstanceResult", "check_claim", "ResultCache",
+           "TrajectoryCache", "DEFAULT_DPS", "Undecided", "ClaimCodeError"]
+
 DEFAULT_DPS = 50
-#: mp re-checks cost about K^3 * digits; beyond this K an inconclusive float64 verdict is
-#: reported as undecided instead of starting an mp run of minutes.
-MP_MAX_K = 60
+
+
+class Undecided(ProofsCheckError):
+    """Neither float64 nor mp could decide an instance within their limits."""
+
+
+class ClaimCodeError(ProofsCheckError):
+    """A claim's own code (domain or evaluate) raised, or returned something unusable."""
 
 
 @dataclass
@@ -65,7 +75,7 @@ class InstanceResult:
 @dataclass
 class ClaimResult:
     id: str
-    status: str  # "verified" | "refuted" | "error"
+    status: str  # "verified" | "refuted" | "error" | "undecided"
     instances: int = 0
     worst_margin: float = None
     worst_instance: dict = None
@@ -78,24 +88,28 @@ class ClaimResult:
     counterexample: dict = None
     message: str = ""
     seconds: float = 0.0
+    undecided: int = 0
+    errors: int = 0
+    expected: str = "verified"
 
     @property
     def ok(self):
-        return self.status == "verified" and all(m.status == "refuted" for m in self.mutants)
+        return (self.status == self.expected
+                and all(m.status == "refuted" for m in self.mutants))
 
 
-class TrajectoryCache:
-    """Trajectories per (instance id, dps), shared by all claims in one run."""
+class ResultCache:
+    """Engine results per (engine, instance, precision), shared by all claims in one run."""
 
     def __init__(self, dps=DEFAULT_DPS):
         self.dps = dps
         self._store = {}
 
-    def get(self, inst, dps=None):
-        key = (inst.id, inst.eps, dps)
+    def get(self, engine, inst, dps=None):
+        key = (engine.name, inst.id, repr(inst.eps), dps)
         if key not in self._store:
             try:
-                self._store[key] = self_distill(inst.G, inst.y, inst.eps, dps=dps)
+                self._store[key] = engine.run(inst, dps)
             except ProofsCheckError as exc:
                 self._store[key] = exc
         val = self._store[key]
@@ -104,98 +118,156 @@ class TrajectoryCache:
         return val
 
 
-class Engine:
-    """What a claim's ``evaluate`` may call: more trajectories at the same precision."""
-
-    def __init__(self, dps):
-        self.dps = dps
-
-    def distill(self, G, y, eps, max_rounds=None):
-        return self_distill(G, y, eps, dps=self.dps, max_rounds=max_rounds)
+#: Former name of :class:`ResultCache` (it caches any engine's results now).
+TrajectoryCache = ResultCache
 
 
-def _tol(traj):
-    if traj.dps is None:
-        return 4.0 * traj.accuracy + 16 * EPS64
-    return 10.0 ** (2 - traj.dps)
+@contextlib.contextmanager
+def _quiet():
+    """User code's prints go nowhere (they would corrupt ``--json`` on stdout)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def _finite_real(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) and not hasattr(x, "_mpf_"):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _call(fn, inst, result, tools, what):
+    """Run a claim's ``evaluate`` and validate the :class:`Outcome` it returns."""
+    try:
+        with _quiet():
+            out = fn(inst, result, tools)
+    except ProofsCheckError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise ClaimCodeError(f"{what} raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(out, Outcome):
+        raise ClaimCodeError(f"{what} returned {type(out).__name__}, not an Outcome")
+    if _finite_real(out.margin) is None:
+        raise ClaimCodeError(f"{what} returned a margin that is not a finite number "
+                             f"({out.margin!r}); NaN and inf never count")
+    if not valid_cond(out.cond):
+        raise ClaimCodeError(f"{what} returned cond = {out.cond!r}; a condition number must be "
+                             f"a finite number >= 0")
+    return out
+
+
+def _judge(out, tol):
+    """(holds, conclusive) of an outcome against its tolerance."""
+    m = float(out.margin)
+    if m < 0 and tol > MAX_ABSORBED:
+        raise Undecided(f"margin {m:.3g} is negative and its tolerance {tol:.3g} exceeds "
+                        f"{MAX_ABSORBED:g}: too wide to decide")
+    return m >= -tol, abs(m) > tol
+
+
+def _evaluate(fn, engine, inst, result, what):
+    out = _call(fn, inst, result, engine.tools(result_dps(result)), what)
+    tol = tolerance(result_dps(result), engine.accuracy(result), out.cond)
+    holds, conclusive = _judge(out, tol)
+    return out, holds, conclusive and engine.certain(result)
+
+
+def result_dps(result):
+    return getattr(result, "dps", None)
 
 
 def _as_float(x):
     return float(x) if x is not None else None
 
 
-def _evaluate(fn, inst, traj):
-    out = fn(inst, traj, Engine(traj.dps))
-    margin = out.margin
-    tol = _tol(traj) * float(out.cond)
-    conclusive = (traj.dps is not None or traj.collapse_round_certain) and abs(margin) > tol
-    return out, tol, conclusive
-
-
-def _mp_outcome(fn, inst, cache, dps):
-    traj = cache.get(inst, dps)
-    out = fn(inst, traj, Engine(dps))
-    return out, traj, out.margin >= -_tol(traj) * float(out.cond)
-
-
-def _decide(fn, inst, cache, dps, force_mp):
-    """Evaluate ``fn`` on ``inst``: float64, then mp when inconclusive or forced."""
+def _describe(inst, what):
     try:
-        f_traj = cache.get(inst, None)
+        return inst.describe()
+    except Exception as exc:  # a user's Instance subclass
+        raise ClaimCodeError(f"{what}: instance.describe() raised {type(exc).__name__}") from exc
+
+
+def _decide(claim, inst, cache, dps, force_mp):
+    """Evaluate ``claim.evaluate`` on ``inst``: float64, then mp when inconclusive or forced."""
+    engine, fn, what = claim.engine, claim.evaluate, f"{claim.id} on {inst.id}"
+    mp_ok = engine.has_mp and inst.K <= engine.mp_limit
+    try:
+        f_res = cache.get(engine, inst, None)
     except ProofsCheckError as exc:
         # float64 cannot run this instance (e.g. G singular to float64 precision although
         # exactly positive definite): the mp engine decides alone
-        if inst.K > MP_MAX_K:
+        if not mp_ok:
             raise
-        m_out, m_traj, m_holds = _mp_outcome(fn, inst, cache, dps)
-        return InstanceResult(inst.describe(), float(m_out.margin), "mp", bool(m_holds),
+        m_res = cache.get(engine, inst, dps)
+        m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
+        return InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
                               _as_float(m_out.tightness),
                               f"{m_out.detail} (float64 failed: {type(exc).__name__})"), m_out
-    f_out, f_tol, conclusive = _evaluate(fn, inst, f_traj)
-    f_holds = f_out.margin >= -f_tol
-    # a float64 refutation is confirmed in mp before it counts (when K allows an mp run)
-    force_mp = force_mp or (not f_holds and inst.K <= MP_MAX_K)
+    try:
+        f_out, f_holds, conclusive = _evaluate(fn, engine, inst, f_res, what)
+    except Undecided:
+        if not mp_ok:
+            raise
+        f_out, f_holds, conclusive = None, False, False
+    # a float64 refutation is confirmed in mp before it counts (when the engine allows)
+    force_mp = force_mp or (not f_holds and mp_ok)
     if conclusive and not force_mp:
-        return InstanceResult(inst.describe(), float(f_out.margin), "float64", bool(f_holds),
-                              _as_float(f_out.tightness), f_out.detail), f_out
-    if inst.K > MP_MAX_K and not conclusive:
-        raise ProofsCheckError(
-            f"instance {inst.id}: float64 is inconclusive (margin {float(f_out.margin):.3g}, "
-            f"tolerance {f_tol:.3g}) and K = {inst.K} exceeds the mp limit {MP_MAX_K}")
-    m_out, m_traj, m_holds = _mp_outcome(fn, inst, cache, dps)
-    digits = trajectory_agreement(f_traj, m_traj)
-    res = InstanceResult(inst.describe(), float(m_out.margin), "mp", bool(m_holds),
+        return InstanceResult(_describe(inst, what), float(f_out.margin), "float64",
+                              bool(f_holds), _as_float(f_out.tightness), f_out.detail), f_out
+    if not conclusive and not mp_ok:
+        why = (f"the engine {engine.name} has no mp form" if not engine.has_mp else
+               f"K = {inst.K} exceeds the mp limit {engine.mp_limit}")
+        margin = "undecided" if f_out is None else f"{float(f_out.margin):.3g}"
+        raise Undecided(f"instance {inst.id}: float64 is inconclusive (margin {margin}) and "
+                        f"{why}")
+    m_res = cache.get(engine, inst, dps)
+    m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
+    digits = engine.agreement(f_res, m_res)
+    res = InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
                          _as_float(m_out.tightness), m_out.detail, digits,
                          f64_contradicted=conclusive and (f_holds != m_holds))
     return res, m_out
 
 
-def _refute_mutant(mutant, domain, cache, dps):
+def _refute_mutant(claim, mutant, domain, cache, dps):
     """Find a counterexample; float64 candidates are confirmed in mp (smallest K first)."""
-    def refuted(inst, out, engine):
+    engine = claim.engine
+
+    def refuted(inst, out, decided_by):
         return MutantResult(mutant.id, mutant.statement, "refuted",
                             {**inst.describe(), "margin": float(out.margin),
-                             "detail": out.detail}, engine)
+                             "detail": out.detail}, decided_by)
 
     candidates, mp_only = [], []  # (K, index, instance, float64 outcome)
     for i, inst in enumerate(domain):
+        what = f"{mutant.id} on {inst.id}"
         try:
-            out, tol, conclusive = _evaluate(mutant.evaluate, inst, cache.get(inst, None))
+            out, holds, conclusive = _evaluate(mutant.evaluate, engine, inst,
+                                               cache.get(engine, inst, None), what)
+        except Undecided:
+            out, holds, conclusive = None, True, False
         except ProofsCheckError:
             continue
-        if conclusive and out.margin < -tol:
+        mp_ok = engine.has_mp and inst.K <= engine.mp_limit
+        if conclusive and not holds:
             candidates.append((inst.K, i, inst, out))
-        elif not conclusive and inst.K <= MP_MAX_K:
+        elif not conclusive and mp_ok:
             mp_only.append((inst.K, i, inst, out))
     tried = 0
-    for _, _, inst, f_out in sorted(candidates) + sorted(mp_only):
+    for _, _, inst, f_out in sorted(candidates, key=lambda c: c[:2]) + sorted(
+            mp_only, key=lambda c: c[:2]):
         if tried >= 4:
             break
-        if inst.K > MP_MAX_K:  # confirmed in float64 only (accuracy estimate conclusive)
+        if not (engine.has_mp and inst.K <= engine.mp_limit):
+            # conclusive in float64, and no mp form to confirm it with
             return refuted(inst, f_out, "float64")
         tried += 1
         try:
-            out, _, holds = _mp_outcome(mutant.evaluate, inst, cache, dps)
+            out, holds, _ = _evaluate(mutant.evaluate, engine, inst, cache.get(engine, inst, dps),
+                                      f"{mutant.id} on {inst.id}")
         except ProofsCheckError:
             continue
         if not holds:
@@ -211,26 +283,55 @@ def _summarise_tightness(results):
             "attained": sum(1 for v in vals if v >= 1 - 1e-12), "of": len(vals)}
 
 
+def _domain(claim, tier, seed):
+    try:
+        with _quiet():
+            domain = list(claim.domain(tier, seed))
+    except ProofsCheckError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise ClaimCodeError(f"the domain of {claim.id} raised {type(exc).__name__}: {exc}") from exc
+    bad = [type(i).__name__ for i in domain if not hasattr(i, "id") or not hasattr(i, "describe")]
+    if bad:
+        raise ClaimCodeError(f"the domain of {claim.id} returned {bad[0]} objects, not Instances")
+    return domain
+
+
 def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None):
-    """Check ``claim`` and refute its mutants; return a :class:`ClaimResult`."""
+    """Check ``claim`` and refute its mutants; return a :class:`ClaimResult`.
+
+    Never raises for a fault of the claim's own code: that becomes an ``error`` result
+    naming the claim and the instance.
+    """
     t0 = time.perf_counter()
-    cache = cache if cache is not None else TrajectoryCache(dps)
-    domain = list(claim.domain(tier, seed))
+    cache = cache if cache is not None else ResultCache(dps)
+    try:
+        domain = _domain(claim, tier, seed)
+    except ProofsCheckError as exc:
+        return ClaimResult(claim.id, "error", message=str(exc), expected=claim.expected)
     if not domain:
-        return ClaimResult(claim.id, "error", message="the claim's domain is empty")
-    results, witness, error = [], False, None
-    n_mp = claim.mp_instances
+        return ClaimResult(claim.id, "error", message="the claim's domain is empty",
+                           expected=claim.expected)
+    results, witness, error, undecided = [], False, None, None
+    n_err = n_und = 0
     for i, inst in enumerate(domain):
         if progress:
             progress(claim.id, i, len(domain))
+        force = i < claim.mp_instances and claim.engine.has_mp and inst.K <= claim.engine.mp_limit
         try:
-            res, out = _decide(claim.evaluate, inst, cache, dps, force_mp=i < n_mp and inst.K <= MP_MAX_K)
+            res, out = _decide(claim, inst, cache, dps, force_mp=force)
+        except Undecided as exc:
+            n_und += 1
+            undecided = undecided or f"{inst.id}: {exc}"
+            continue
         except ProofsCheckError as exc:
-            error = f"{inst.id}: {exc}"
+            n_err += 1
+            error = error or f"{inst.id}: {exc}"
             continue
         witness = witness or out.witness
         results.append(res)
-    r = ClaimResult(claim.id, "verified", instances=len(results))
+    r = ClaimResult(claim.id, "verified", instances=len(results), undecided=n_und,
+                    errors=n_err, expected=claim.expected)
     if results:
         worst = min(results, key=lambda x: x.margin)
         r.worst_margin, r.worst_instance = worst.margin, {**worst.instance, "detail": worst.detail}
@@ -248,10 +349,16 @@ def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progres
                             "decided_by": bad.decided_by}
     elif error is not None:
         r.status, r.message = "error", error
+    elif undecided is not None:
+        r.status, r.message = "undecided", f"{n_und} instance(s) undecided; first: {undecided}"
     elif claim.needs_witness and not witness:
         r.status = "refuted"
         r.message = "no instance of the domain exhibits the claimed phenomenon"
     for mutant in claim.mutants:
-        r.mutants.append(_refute_mutant(mutant, domain, cache, dps))
+        try:
+            r.mutants.append(_refute_mutant(claim, mutant, domain, cache, dps))
+        except ProofsCheckError as exc:  # e.g. the mutant's code is broken: not refuted
+            r.mutants.append(MutantResult(mutant.id, mutant.statement, "survived",
+                                          {"error": str(exc)}))
     r.seconds = time.perf_counter() - t0
     return r

@@ -21,7 +21,7 @@ from theory.derivation import DerivationError
 from theory.errors import ProofsCheckError
 
 from . import registry
-from ._io import atomic_write_text
+from ._io import atomic_write_text, check_writable, make_unique_dir
 
 __all__ = ["main"]
 
@@ -86,14 +86,29 @@ def _claims_for(args):
     return claims
 
 
+def _paper_of(claim):
+    pid = claim.id.split(".", 1)[0]
+    return next((p for p in registry.papers() if p.id == pid), None)
+
+
 def _cmd_list(args, out):
     claims = _claims_for(args)
     if args.json:
-        out.write(json.dumps([{"id": c.id, "paper": c.paper, "where": c.where,
-                               "provenance": c.provenance, "summary": c.summary,
-                               "mutants": [m.id for m in c.mutants]} for c in claims],
-                             indent=2) + "\n")
+        doc = {"schema": "proofs-check/list/1",
+               "papers": [{"id": p.id, "citation": p.citation, "arxiv": p.arxiv,
+                           "contains": p.contains, "docs": p.docs,
+                           "distribution": p.distribution} for p in registry.papers()],
+               "claims": [{"id": c.id, "paper": c.paper, "where": c.where,
+                           "provenance": c.provenance, "summary": c.summary,
+                           "engine": c.engine.name, "expected": c.expected,
+                           "mutants": [m.id for m in c.mutants]} for c in claims]}
+        out.write(json.dumps(doc, indent=2) + "\n")
         return EXIT_OK
+    for p in registry.papers():
+        n = sum(1 for c in claims if c.id.startswith(p.id + "."))
+        src = "" if p.distribution == "proofs-check" else f"  [from {p.distribution}]"
+        out.write(f"{p.id}: {p.citation}; {n} claims{src}\n")
+    out.write("\n")
     w = max(len(c.id) for c in claims)
     for c in claims:
         out.write(f"{c.id.ljust(w)}  {c.paper}  {c.provenance:<10}  {c.summary}\n")
@@ -120,14 +135,16 @@ def _progress_printer(mode):
 
 
 def _cmd_run(args, out):
-    from .check import TrajectoryCache, check_claim
+    from .check import ResultCache, check_claim
+    from .decision import check_dps
     from .report import render_table, to_json
-    from theory._validate import check_dps
     check_dps(args.dps)
+    if args.seed < 0:
+        raise ProofsCheckError(f"--seed {args.seed}: seeds are integers >= 0")
     claims = registry.select(args.ids, _claims_for(args))
-    if args.output:
-        _check_writable(args.output)
-    cache = TrajectoryCache(args.dps)
+    if args.output is not None:
+        check_writable(args.output)
+    cache = ResultCache(args.dps)
     claim_start, instance = _progress_printer(args.progress)
     t0 = time.perf_counter()
     results, times = [], {}
@@ -145,29 +162,22 @@ def _cmd_run(args, out):
            "selected": [c.id for c in claims]}
     meta = {"seconds": round(seconds, 3), "claim_seconds": times} if args.timings else None
     doc = to_json(claims, results, run, meta)
-    if args.output:
+    if args.output is not None:
         atomic_write_text(args.output, doc)
     out.write(doc if args.json else render_table(results, seconds))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAIL
 
 
-def _check_writable(path):
-    parent = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise ProofsCheckError(f"cannot write {path!r}: directory {parent!r} does not exist or "
-                               f"is not writable; choose another output path")
-
-
 def _cmd_derive(args, out):
     from . import derive
     if args.list or not args.id:
-        for did, title in derive.DERIVATIONS.items():
+        for did, title in derive.titles().items():
             out.write(f"{did}  {title}\n")
         return EXIT_OK
-    if args.output:
-        _check_writable(args.output)
+    if args.output is not None:
+        check_writable(args.output)
     text = derive.render(args.id, args.format)
-    if args.output:
+    if args.output is not None:
         atomic_write_text(args.output, text)
         out.write(f"wrote {args.output}\n")
     else:
@@ -175,24 +185,22 @@ def _cmd_derive(args, out):
     return EXIT_OK
 
 
-def _fresh_dir(rid):
-    base = os.path.join("reproductions", rid)
-    n = 1
-    while os.path.exists(f"{base}-{n}"):
-        n += 1
-    return f"{base}-{n}"
-
-
 def _cmd_reproduce(args, out):
     from . import reproduce
+    known = reproduce.reproductions()
     if args.list or not args.id:
-        for rid, text in reproduce.REPRODUCTIONS.items():
-            out.write(f"{rid}  {text}\n")
+        for rid, rep in known.items():
+            out.write(f"{rid}  {rep.description}\n")
         return EXIT_OK
-    if args.id not in reproduce.REPRODUCTIONS:
+    if args.id not in known:
         raise registry.UnknownClaimError(
-            f"no reproduction {args.id!r}; choose one of {', '.join(reproduce.REPRODUCTIONS)}")
-    outdir = args.output or _fresh_dir(args.id)
+            f"no reproduction {args.id!r}; choose one of {', '.join(known)}")
+    reproduce.require_matplotlib()
+    if args.output is not None:
+        outdir = args.output
+        check_writable(os.path.join(outdir, "probe") if os.path.isdir(outdir) else outdir)
+    else:
+        outdir = make_unique_dir("reproductions", args.id)
     paths = reproduce.reproduce(args.id, outdir,
                                 progress=lambda msg: sys.stderr.write(msg.rstrip() + "\n"))
     for p in paths:

@@ -1,21 +1,19 @@
-"""Deterministic instance families (STYLE rule 10): seeded, concentrated on hard regions.
+"""Shared instance families for kernel problems (STYLE rule 10): seeded Gram matrices and
+targets, concentrated on hard regions.  Papers build their domains from these
+(``proofs_check/papers/<paper_id>/domains.py``); nothing here belongs to one paper.
 
-Families (spec §5):
+Families of base problems ``(family, label, G, y, params)``:
 
-* ``green``: Green's-function kernels of spec §3 on sorted 1-D points in [0, 1];
+* ``green``: Green's-function kernels of the Sobolev regularisers on sorted 1-D points in
+  [0, 1] (:data:`GREEN_KERNELS`; docs/theory/mobahi2020.md §3);
 * ``gaussian`` and ``matern``: kernels on points in [0, 1]^dim, dim = 1..3;
 * ``spectrum``: Q diag(d) Q^T for a seeded random rotation Q and prescribed spectra with
-  condition number 1 (G = lambda I, where the kappa-free bound is attained) to 1e12, and
-  repeated eigenvalues;
-* budgets eps = rel ||y||^2 / K from just below the collapse threshold (rel = 1 - 1e-3)
-  down to rel = 1e-4 (fast tier) or 1e-8 (full tier).
+  condition number 1 (G = lambda I exactly) to 1e12, and repeated eigenvalues.
 
-Targets are a smooth signal plus seeded noise.  The fast tier is a few dozen instances,
-ordered so that the small, few-round ones (which the mp engine re-checks) come first; the
-full tier is thousands.
+Targets are a smooth signal plus seeded noise.  The Gram matrices include the 1/K.
 
->>> inst = standard_domain("fast", 0)
->>> len(inst) >= 20, len({i.id for i in inst}) == len(inst)
+>>> bases = kernel_bases("fast", 0)
+>>> len(bases) > 20, {b[0] for b in bases} == {"green", "gaussian", "matern", "spectrum"}
 (True, True)
 """
 
@@ -25,14 +23,13 @@ import numpy as np
 
 from theory.kernels import gaussian_gram, matern_gram
 
-from .claim import Instance
-
-__all__ = ["standard_domain", "multiclass_domain", "threshold_domain", "rotated_spectrum",
-           "green_gram_1d", "make_targets", "TIERS", "GREEN_KERNELS"]
+__all__ = ["kernel_bases", "rotated_spectrum", "green_gram_1d", "make_targets", "spectrum", "check_tier",
+           "TIERS", "GREEN_KERNELS"]
 
 TIERS = ("fast", "full")
 
-#: Green's-function kernels of spec §3, as regulariser coefficients [a_0, ..., a_M].
+#: Green's-function kernels, as regulariser coefficients [a_0, ..., a_M] of
+#: sum_m a_m (-1)^m D^{2m}.
 GREEN_KERNELS = {
     "laplace": ("1 - l^2 D^2, l = 0.2", [1, 0.04]),
     "laplace2": ("(1 - l^2 D^2)^2, l = 0.2", [1, 0.08, 0.0016]),
@@ -40,23 +37,31 @@ GREEN_KERNELS = {
 }
 
 
+def check_tier(tier):
+    if tier not in TIERS:
+        raise ValueError(f"tier {tier!r} must be one of {TIERS}")
+    return tier
+
+
 def green_gram_1d(name, x):
-    """Gram matrix g(|x_j - x_k|)/K of a spec §3 Green kernel (via theory.green)."""
+    """Gram matrix g(|x_j - x_k|)/K of a :data:`GREEN_KERNELS` kernel (via theory.green)."""
     from theory.green import green_gram  # sympy derivation; imported when first needed
     return green_gram(GREEN_KERNELS[name][1], x)
 
 
-def rotated_spectrum(spectrum, seed):
-    """Q diag(spectrum) Q^T / K-free: exactly symmetric, with a seeded random rotation."""
+def rotated_spectrum(values, seed):
+    """Q diag(values) Q^T: exactly symmetric, with a seeded random rotation Q."""
     rng = np.random.default_rng(seed)
-    K = len(spectrum)
+    K = len(values)
     Q, R = np.linalg.qr(rng.standard_normal((K, K)))
     Q = Q * np.sign(np.diag(R))
-    G = (Q * np.asarray(spectrum, float)) @ Q.T
+    G = (Q * np.asarray(values, float)) @ Q.T
     return 0.5 * (G + G.T)
 
 
-def _spectrum(kind, K, kappa):
+def spectrum(kind, K, kappa):
+    """Eigenvalues in (0, 1] with condition number ``kappa``: ``geometric``, ``repeated``
+    (three plateaus), ``identity`` (all 0.5)."""
     if kind == "geometric":
         return np.geomspace(1.0 / kappa, 1.0, K)
     if kind == "repeated":  # three plateaus: each eigenvalue repeated, kappa between extremes
@@ -89,22 +94,9 @@ def _points(K, dim, seed):
     return np.sort(x[:, 0]) if dim == 1 else x
 
 
-def _budgets(tier):
-    # no budget makes r_0 = rel^(-1/2) an integer: with kappa = 1, r_t = r_0 - t, so an
-    # integer r_0 puts ||y_T||^2 exactly on K eps, undecidable at any precision (that hard
-    # point is pinned deliberately in threshold_domain instead)
-    return ((1 - 1e-3, 0.3, 5e-2, 1.2e-2, 1e-3, 1.2e-4) if tier == "fast"
-            else (1 - 1e-3, 0.5, 0.3, 0.1, 5e-2, 1.2e-2, 3e-3, 1e-3, 1.2e-4, 1e-5, 1.2e-6, 1e-7))
-
-
-def _instance(family, label, G, y, rel, params):
-    eps = rel * float(np.sum(np.asarray(y) ** 2)) / G.shape[0]
-    return Instance(id=f"{label}-eps{rel:.6g}", family=family, G=G, y=y, eps=eps,
-                    params=tuple(params) + (("eps_rel", rel),))
-
-
-def _bases(tier, seed, m=None):
-    """(family, label, G, y, params) for each base problem of the tier."""
+def kernel_bases(tier, seed, m=None):
+    """(family, label, G, y, params) for each base problem of the tier (``m``: classes)."""
+    check_tier(tier)
     out = []
     s = seed * 1000
     Ks_green = (5, 12, 40) if tier == "fast" else (2, 3, 5, 8, 12, 20, 40, 80, 200)
@@ -134,51 +126,7 @@ def _bases(tier, seed, m=None):
         tag = f"spectrum:{kind}-kappa{kappa:.0e}-K{K}"
         # lambda I exactly (a rotation would blur it into a cluster of width ~1e-17)
         G = (np.eye(K) * 0.5 if kind == "identity"
-             else rotated_spectrum(_spectrum(kind, K, kappa), s + K)) / K
+             else rotated_spectrum(spectrum(kind, K, kappa), s + K)) / K
         out.append(("spectrum", tag, G,
                     make_targets(K, s + K + 2, m), (("spectrum", kind), ("kappa", kappa))))
     return out
-
-
-def standard_domain(tier="fast", seed=0):
-    """All families crossed with the tier's budgets; small few-round instances first."""
-    if tier not in TIERS:
-        raise ValueError(f"tier {tier!r} must be one of {TIERS}")
-    insts = []
-    for fam, label, G, y, params in _bases(tier, seed):
-        budgets = _budgets(tier)
-        if tier == "fast":  # a deterministic third of the budgets per base problem
-            k = sum(map(ord, label)) % 3
-            budgets = budgets[k::3]
-            if G.shape[0] >= 30:  # ~100-200 rounds: the mp re-checks would dominate the run
-                budgets = tuple(b for b in budgets if b > 1.2e-4) or (1e-3,)
-        for rel in budgets:
-            insts.append(_instance(fam, label, G, y, rel, params))
-    return sorted(insts, key=lambda i: (i.K > 12, i.params[-1][1] < 5e-2, i.K, i.id))
-
-
-def multiclass_domain(tier="fast", seed=0):
-    """Targets of shape (K, m), m = 3 (several classes, one shared c_t)."""
-    insts = []
-    for fam, label, G, y, params in _bases(tier, seed, m=3):
-        for rel in (0.3, 1e-2) if tier == "fast" else _budgets(tier):
-            insts.append(_instance(fam, label + "-m3", G, y, rel, params))
-    if tier == "fast":
-        insts = insts[::2]
-    return sorted(insts, key=lambda i: (i.K > 12, i.K, i.id))
-
-
-def threshold_domain(tier="fast", seed=0):
-    """Budgets on both sides of and exactly at the collapse threshold ||y||^2 = K eps.
-
-    The exact instance uses y = (1/2, ..., 1/2), K = 4, eps = 1/4 (all exact in binary).
-    """
-    out = []
-    G = rotated_spectrum(_spectrum("geometric", 4, 10.0), seed) / 4
-    y = np.full(4, 0.5)
-    out.append(Instance("threshold:exact-K4", "threshold", G, y, 0.25, (("eps_rel", 1.0),)))
-    for fam, label, G, y, params in _bases(tier, seed)[:: (4 if tier == "fast" else 1)]:
-        K = G.shape[0]
-        for rel in (1 + 1e-6, 1 - 1e-6, 2.0, 1.0 / K if K > 1 else 0.5):
-            out.append(_instance(fam, label, G, y, rel, params))
-    return sorted(out, key=lambda i: (i.K > 12, i.K, i.id))

@@ -20,7 +20,7 @@ preceded by its justification, source and how it was machine-checked.
 :func:`derivation_markdown` writes the same content with ``$$`` display math.  Both open
 with the generated-file banner of :data:`proofs_check._io.BANNER`.
 
-Source: STYLE rules 11-12; notation of the spec (mobahi2020.md §1-§5).
+Source: STYLE rules 11-12; notation of docs/theory/mobahi2020.md §1-§5.
 Domain: sympy expressions; derivations whose text is ASCII or uses the symbols of
 :data:`TEXT_SYMBOLS` (anything else raises :class:`ValueError` naming the character).
 
@@ -35,53 +35,13 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
+from theory.symbols import Inner, Norm
+
 from ._io import BANNER
 
 __all__ = ["ProofsLatexPrinter", "Norm", "Inner", "latex", "relation_latex", "step_latex",
            "check_description", "tex_text", "derivation_latex", "derivation_markdown",
            "TEXT_SYMBOLS"]
-
-
-class Norm(sp.Function):
-    r"""Euclidean (Frobenius) norm ``||v||`` of a vector or matrix expression (notation only).
-
-    Source: notation of the spec (§4).  Domain: any sympy expression.
-
-    >>> import sympy as sp
-    >>> latex(Norm(sp.MatrixSymbol("z_t", 3, 1)))
-    '\\left\\|z_{t}\\right\\|'
-    """
-
-    nargs = 1
-
-    def _eval_is_commutative(self):  # a scalar, although its argument is a matrix
-        return True
-
-    def _eval_is_extended_real(self):
-        return True
-
-    def _eval_is_extended_nonnegative(self):
-        return True
-
-
-class Inner(sp.Function):
-    r"""Euclidean inner product ``<u, v>`` of two vectors (notation only).
-
-    Source: notation of the spec (§5, norm_decreasing).  Domain: sympy expressions.
-
-    >>> import sympy as sp
-    >>> u, v = sp.MatrixSymbol("u", 2, 1), sp.MatrixSymbol("v", 2, 1)
-    >>> latex(Inner(u, v))
-    '\\left\\langle u, v\\right\\rangle'
-    """
-
-    nargs = 2
-
-    def _eval_is_commutative(self):
-        return True
-
-    def _eval_is_extended_real(self):
-        return True
 
 
 #: Symbol names printed specially (project notation).
@@ -162,14 +122,6 @@ class ProofsLatexPrinter(LatexPrinter):
                                ", ".join(self._print(a) for a in expr.args))
             return body if exp is None else r"%s^{%s}" % (body, exp)
         return super()._print_Function(expr, exp)
-
-    def _print_Norm(self, expr, exp=None):
-        body = r"\left\|%s\right\|" % self._print(expr.args[0])
-        return body if exp is None else "%s^{%s}" % (body, exp)
-
-    def _print_Inner(self, expr, exp=None):
-        body = r"\left\langle %s, %s\right\rangle" % tuple(self._print(a) for a in expr.args)
-        return body if exp is None else "%s^{%s}" % (body, exp)
 
 
 def latex(expr, **settings):

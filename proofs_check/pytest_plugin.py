@@ -14,8 +14,8 @@ Options:
 * ``--proofs-select PREFIX`` (repeatable): keep the claims whose id equals or starts with
   PREFIX; a prefix matching nothing is a usage error.
 * ``--proofs-tier fast|full`` (default fast), ``--proofs-seed N`` (default 0),
-  ``--proofs-dps N`` (digits of the mp engine, default 50; at least 17, more than float64
-  carries, or mp could not check it): as ``proofs-check run``.
+  ``--proofs-dps N`` (digits of the mp engine, default 50; the range of
+  :func:`proofs_check.decision.check_dps`, as ``proofs-check run``).
 * ``--proofs-baseline FILE.json``: compare each claim with a recorded baseline.
 * ``--proofs-update-baseline``: record this session's results into that file instead.
 
@@ -267,16 +267,17 @@ class _ProofsSession:
         from theory.errors import InputError
 
         from . import registry
-        from .check import DEFAULT_DPS, TrajectoryCache
+        from .check import DEFAULT_DPS, ResultCache
+        from .decision import check_dps
 
         opt = config.option
         self.config = config
         self.run = {"tier": opt.proofs_tier, "seed": opt.proofs_seed,
                     "dps": DEFAULT_DPS if opt.proofs_dps is None else opt.proofs_dps}
-        if self.run["dps"] <= 16:  # float64 carries 15.95 digits
-            raise pytest.UsageError(f"--proofs-dps {self.run['dps']}: the mp engine must carry "
-                                    f"more digits than float64 (about 16) to check it; use "
-                                    f"17 or more")
+        try:
+            check_dps(self.run["dps"])
+        except InputError as exc:
+            raise pytest.UsageError(f"--proofs-dps: {exc}") from None
         claims, origin = [], {}
         try:
             if opt.proofs_check:
@@ -295,7 +296,7 @@ class _ProofsSession:
         except InputError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.origin = origin
-        self.cache = TrajectoryCache(self.run["dps"])
+        self.cache = ResultCache(self.run["dps"])
         self.results = {}
         self.baseline_path = opt.proofs_baseline
         self.update = opt.proofs_update_baseline

@@ -12,7 +12,7 @@ CHEAP = "mobahi2020.collapse_threshold"
 
 USER_CLAIMS = textwrap.dedent('''
     from proofs_check.claim import Claim, Mutant, Outcome
-    from proofs_check.domains import standard_domain
+    from proofs_check.papers.mobahi2020.domains import standard_domain
 
 
     def shrinks(factor):
@@ -56,9 +56,13 @@ def claims_file(tmp_path):
 
 def test_list_shows_every_claim():
     code, text = run("list", "--json")
-    ids = [c["id"] for c in json.loads(text)]
+    doc = json.loads(text)
+    assert doc["schema"] == "proofs-check/list/1"
+    ids = [c["id"] for c in doc["claims"] if c["id"].startswith("mobahi2020.")]
     assert code == 0 and len(ids) == 15 and len(set(ids)) == 15
-    assert all(c["provenance"] in ("paper", "derived", "prior-work") for c in json.loads(text))
+    assert all(c["provenance"] in ("paper", "derived", "prior-work") for c in doc["claims"]
+               if c["id"].startswith("mobahi2020."))
+    assert "mobahi2020" in {p["id"] for p in doc["papers"]}
 
 
 def test_run_one_claim_table_and_json():

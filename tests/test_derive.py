@@ -19,13 +19,16 @@ import pytest
 import sympy as sp
 
 from proofs_check import derive, latex as L
+from proofs_check.steps import Identity
+from proofs_check.papers.mobahi2020 import checks, derivations as MD, symbols as S
+from theory.symbols import Inner, Norm
 from proofs_check._io import BANNER
 from proofs_check.cli import main
 from proofs_check.registry import UnknownClaimError
 from theory.derivation import Derivation, DerivationError, Step
 from theory.errors import InputError
 
-IDS = list(derive.DERIVATIONS)
+IDS = list(derive.derivations())
 
 K = sp.Symbol("K", integer=True, positive=True)
 t, k = sp.symbols("t k", integer=True)
@@ -47,11 +50,11 @@ c = sp.IndexedBase("c")
     (c[t], r"c_{t}"),
     (sp.IndexedBase("d")[k] ** 2, r"d_{k}^{2}"),
     (sp.IndexedBase("g_x")[k], r"\left(g_{x}\right)_{k}"),
-    (L.Norm(z_t), r"\left\|z_{t}\right\|"),
-    (L.Norm(z_t) ** 2, r"\left\|z_{t}\right\|^{2}"),
-    (L.Norm(z_t) - a, r"\left\|z_{t}\right\| - a"),
+    (Norm(z_t), r"\left\|z_{t}\right\|"),
+    (Norm(z_t) ** 2, r"\left\|z_{t}\right\|^{2}"),
+    (Norm(z_t) - a, r"\left\|z_{t}\right\| - a"),
     (sp.Symbol("r") - sp.Symbol("kappa"), r"r - \kappa"),
-    (L.Inner(z_t, z_t), r"\left\langle z_{t}, z_{t}\right\rangle"),
+    (Inner(z_t, z_t), r"\left\langle z_{t}, z_{t}\right\rangle"),
     (V.T * D * (c[t] * sp.Identity(K) + D).I * V,
      r"V^{\top} D \left(c_{t} I + D\right)^{-1} V"),
     (sp.Function("f")(sp.Symbol("x")), "f(x)"),
@@ -66,7 +69,7 @@ def test_printer_golden(expr, expected):
 def test_norm_is_a_real_scalar():
     """A norm of a matrix expression is commutative, real and non-negative (it can enter
     sympy inequalities)."""
-    n = L.Norm(z_t)
+    n = Norm(z_t)
     assert n.is_commutative and n.is_extended_real and n.is_extended_nonnegative
     assert L.latex(sp.Le(c[t] * n / (c[t] + 1), a)) == \
         r"\frac{\left\|z_{t}\right\| c_{t}}{c_{t} + 1} \le a"
@@ -109,7 +112,7 @@ def _demo():
     return Derivation("demo.two_steps", "A demo: x_1 ≥ 0", "nowhere", "derived", (
         Step(a, sp.sqrt(x), ":=", "notation", "here"),
         Step(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1), "=", "Pythagoras", "prior work",
-             verify=derive.Identity()),
+             verify=Identity()),
     ))
 
 
@@ -202,7 +205,7 @@ def test_check_descriptions():
 # ---------------------------------------------------------------- the derivations
 
 def test_registry_and_builders_agree():
-    assert set(derive.DERIVATIONS) == set(derive._BUILDERS)
+    assert all(callable(builder) and title for title, builder in derive.derivations().values())
     assert "mobahi2020.closed_form" in IDS and "mobahi2020.recursion" in IDS
     assert {"green.laplace", "green.laplace_squared", "green.sobolev_1_1_1"} <= set(IDS)
 
@@ -210,7 +213,7 @@ def test_registry_and_builders_agree():
 @pytest.mark.parametrize("did", IDS)
 def test_every_derivation_builds_and_verifies(did):
     d = derive.verified(did)
-    assert d.id == did and d.title == derive.DERIVATIONS[did]
+    assert d.id == did and d.title == derive.titles()[did]
     assert d.provenance in ("paper", "derived", "prior-work")
     checked = [s for s in d.steps if s.verify is not None]
     assert len(checked) >= 3
@@ -220,7 +223,7 @@ def test_every_derivation_builds_and_verifies(did):
 
 def test_numeric_steps_evaluate_many_points():
     d = derive.verified("mobahi2020.c_bounds")
-    numeric = [s.verify for s in d.steps if isinstance(s.verify, derive.Numeric)]
+    numeric = [s.verify for s in d.steps if isinstance(s.verify, checks.Numeric)]
     assert numeric
     for chk in numeric:
         assert chk.summary["points"] > 1000 and chk.summary["runs"] > 50
@@ -245,27 +248,27 @@ _ELL = sp.Symbol("l", positive=True)
 @pytest.mark.parametrize("did, index, change", [
     # Numeric: c_t <= a d_max/(||z_t|| - a) with d_min in place of d_max
     ("mobahi2020.c_bounds", 11,
-     lambda s: {"rhs": s.rhs.xreplace({derive.d_max: derive.d_min})}),
+     lambda s: {"rhs": s.rhs.xreplace({S.d_max: S.d_min})}),
     # Numeric (run scope): the mutant T >= 2(r_0 - 1)/kappa of the catalogue
     ("mobahi2020.rounds_lower", 11, lambda s: {"rhs": 2 * s.rhs}),
     # Numeric (pairs): B ratio <= rho^(t+1) with c_low replaced by d_max/(r_0 - 1)
     ("mobahi2020.sparsify_rate", 6,
-     lambda s: {"rhs": s.rhs.xreplace({derive.c_low: derive.d_max / (derive.r_0 - 1)})}),
+     lambda s: {"rhs": s.rhs.xreplace({S.c_low: S.d_max / (S.r_0 - 1)})}),
     # MatrixIdentity: spectral form with D in place of (c_t I + D)^{-1}
     ("mobahi2020.recursion", 2,
-     lambda s: {"rhs": derive.V.T * derive.D * derive.V}),
+     lambda s: {"rhs": S.V.T * S.D * S.V}),
     # Sign: r(r-1)/(r-1+kappa) >= r - kappa + 1 is false
     ("mobahi2020.rounds_lower", 8, lambda s: {"rhs": s.rhs + 1}),
     # Equivalence: solving for c_t with the wrong eigenvalue
     ("mobahi2020.c_bounds", 8,
-     lambda s: {"rhs": sp.Le(derive.c_t, derive.a * derive.d_min / (derive._NZ - derive.a))}),
+     lambda s: {"rhs": sp.Le(S.c_t, S.a * S.d_min / (MD._NZ - S.a))}),
     # Identity: the kappa substitution with kappa + 1
     ("mobahi2020.rounds_lower", 6,
-     lambda s: {"rhs": s.rhs.xreplace({derive.kappa: derive.kappa + 1})}),
+     lambda s: {"rhs": s.rhs.xreplace({S.kappa: S.kappa + 1})}),
     # Green: the spec-table entry without its 1/2
     ("green.laplace", -1, lambda s: {"rhs": sp.exp(-_R / _ELL) / _ELL}),
     # theory.kkt's own check: (S) with eps in place of K eps
-    ("mobahi2020.closed_form", 16, lambda s: {"rhs": derive.eps}),
+    ("mobahi2020.closed_form", 16, lambda s: {"rhs": S.eps}),
 ])
 def test_a_broken_step_stops_the_derivation(did, index, change):
     step = _build(did, index)
@@ -280,25 +283,24 @@ def test_verified_names_the_failing_point(monkeypatch):
     both values and the tolerance."""
     def broken():
         return _mutated("mobahi2020.c_bounds", 11, rhs=_build("mobahi2020.c_bounds", 11)
-                        .rhs.xreplace({derive.d_max: derive.d_min}))
-    monkeypatch.setitem(derive.DERIVATIONS, "test.broken", "broken")
-    monkeypatch.setitem(derive._BUILDERS, "test.broken", broken)
+                        .rhs.xreplace({S.d_max: S.d_min}))
+    monkeypatch.setitem(MD.DERIVATIONS, "test.broken", ("broken", broken))
     with pytest.raises(DerivationError, match=r"step 12 .*instance \S+, point \d+ \(round\): "
                                               r"lhs = .*, rhs = .*relative slack .* < -tol"):
         derive.verified("test.broken")
 
 
 def test_an_empty_numeric_domain_fails(monkeypatch):
-    monkeypatch.setattr(derive, "_runs", lambda: ())
+    monkeypatch.setattr(checks, "_runs", lambda: ())
     step = _build("mobahi2020.c_bounds", 11)
-    chk = derive.Numeric("round")
+    chk = checks.Numeric("round")
     assert chk(step) is False and "proves nothing" in chk.failure
 
 
 def test_numeric_refuses_a_non_diagonal_matrix():
-    step = Step(L.Norm(derive.G * derive.z_t), derive.a, "=", "", "")
+    step = Step(Norm(S.G * S.z_t), S.a, "=", "", "")
     with pytest.raises(DerivationError, match="not diagonal in the eigenbasis"):
-        derive.Numeric("round")(step)
+        checks.Numeric("round")(step)
 
 
 def test_unknown_ids_and_formats():

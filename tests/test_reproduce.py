@@ -18,6 +18,8 @@ import scipy.fft
 import sympy
 
 from proofs_check import reproduce as R
+from proofs_check.papers.mobahi2020 import reproductions as M
+from theory import bounds as bd
 from theory import self_distill
 from theory.errors import InputError, ProofsCheckError
 from theory.green import green_gram
@@ -38,7 +40,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def runs(tmp_path_factory):
     """Every reproduction, small, each into its own directory: rid -> (dir, paths, messages)."""
     out = {}
-    for rid in R.REPRODUCTIONS:
+    for rid in M.REPRODUCTIONS:
         d = tmp_path_factory.mktemp(rid.replace(".", "_"))
         messages = []
         paths = R.reproduce(rid, d / "out", small=True, progress=messages.append)
@@ -68,7 +70,7 @@ def num(v):
 # Files
 
 
-@pytest.mark.parametrize("rid", sorted(R.REPRODUCTIONS))
+@pytest.mark.parametrize("rid", sorted(M.REPRODUCTIONS))
 def test_files_are_valid_and_complete(runs, rid):
     import matplotlib.image
     outdir, paths, messages = runs[rid]
@@ -105,8 +107,8 @@ def spec_gram():
 
 
 def test_illustrative_uses_the_spec_data():
-    assert R.ILLUSTRATIVE_X.tolist() == SPEC_X
-    assert R.ILLUSTRATIVE_Y.tolist() == SPEC_Y
+    assert M.ILLUSTRATIVE_X.tolist() == SPEC_X
+    assert M.ILLUSTRATIVE_Y.tolist() == SPEC_Y
 
 
 def test_illustrative_fits_equal_direct_solves(runs):
@@ -115,7 +117,7 @@ def test_illustrative_fits_equal_direct_solves(runs):
     brows = read_csv(path_of(runs, rid, "illustrative_B.csv"), rid)
     G = spec_gram()
     K = G.shape[0]
-    eps = R.ILLUSTRATIVE_EPS
+    eps = M.ILLUSTRATIVE_EPS
     y = np.array(SPEC_Y)
     assert [float(r["x_k"]) for r in pts] == SPEC_X and [float(r["y_k"]) for r in pts] == SPEC_Y
     T = max(int(r["round"]) for r in brows)
@@ -232,25 +234,25 @@ def test_rounds_vs_eps_collapse_rounds_and_bounds(runs):
 def test_bounds_kappa_one_are_attained():
     """kappa = 1: both maps are r -> r - 1, so n_lo = n_hi = ceil(r0 - 1)."""
     for r0 in (1.5, 2.25, 7.3, 41.01):
-        n = R.rounds_lower_kappa_free(r0)
-        assert R.rounds_lower_iterated(r0, 1.0) == n == R.rounds_upper_iterated(r0, 1.0)
-        assert R.rounds_upper_kappa(r0, 1.0) == n
+        n = bd.rounds_lower_kappa_free(r0)
+        assert bd.rounds_lower_iterated(r0, 1.0) == n == bd.rounds_upper_iterated(r0, 1.0)
+        assert bd.rounds_upper_kappa(r0, 1.0) == n
 
 
 @pytest.mark.parametrize("r0,kappa", [(1.3, 50.0), (3.0, 20.0), (12.0, 7.0), (2.0, 400.0)])
 def test_upper_iterated_cap_is_exact(r0, kappa):
     """inf exactly when the count exceeds max_steps: the quick refusal never refuses early."""
-    n = R.rounds_upper_iterated(r0, kappa, max_steps=10**7)
+    n = bd.rounds_upper_iterated(r0, kappa, max_steps=10**7)
     assert n < 10**7
-    assert R.rounds_upper_iterated(r0, kappa, max_steps=n) == n
-    assert R.rounds_upper_iterated(r0, kappa, max_steps=n - 1) == math.inf
-    assert R.rounds_lower_iterated(r0, kappa) <= R.rounds_lower_kappa_free(r0) <= n
+    assert bd.rounds_upper_iterated(r0, kappa, max_steps=n) == n
+    assert bd.rounds_upper_iterated(r0, kappa, max_steps=n - 1) == math.inf
+    assert bd.rounds_lower_iterated(r0, kappa) <= bd.rounds_lower_kappa_free(r0) <= n
 
 
 @pytest.mark.parametrize("bad", [1.0, 0.5, math.nan, math.inf, "2"])
 def test_bounds_refuse_r0_at_most_one(bad):
     with pytest.raises(InputError, match="r0"):
-        R.rounds_lower_kappa_free(bad)
+        bd.rounds_lower_kappa_free(bad)
 
 
 # ----------------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def test_real_data_round0_is_a_ridge_solve(runs):
     rid = "mobahi2020.real_data"
     rows = read_csv(path_of(runs, rid, "real_data.csv"), rid)
     summary = read_csv(path_of(runs, rid, "real_data_summary.csv"), rid)
-    data = R._real_data_split(small=True)
+    data = M._real_data_split(small=True)
     Xtr, Xte, ytr, yte, h = data["Xtr"], data["Xte"], data["ytr"], data["yte"], data["h"]
     K = ytr.size
     assert float(ytr @ ytr) / K == pytest.approx(1.0, rel=1e-12)  # standardised targets
@@ -312,7 +314,7 @@ def test_real_data_round0_is_a_ridge_solve(runs):
         assert int(s["best_round"]) == int(np.argmin(curve))
         assert float(s["heldout_mse_best"]) == min(curve)
         assert float(s["heldout_mse_round0"]) == curve[0]
-        grid = R._real_eps_tuning(True)
+        grid = M._real_eps_tuning(True)
         assert grid[0] <= float(s["tuned_eps"]) <= grid[-1]
     for kernel in grams:
         tuned = {(s["tuned_eps"], s["tuned_heldout_mse_round0"]) for s in summary
@@ -329,7 +331,7 @@ def test_unknown_id_names_it_and_the_valid_ones(tmp_path):
         R.reproduce("mobahi2020.nonesuch", tmp_path / "x")
     msg = str(info.value)
     assert "mobahi2020.nonesuch" in msg
-    assert all(rid in msg for rid in R.REPRODUCTIONS)
+    assert all(rid in msg for rid in M.REPRODUCTIONS)
     assert not (tmp_path / "x").exists()
 
 

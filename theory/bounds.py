@@ -17,9 +17,15 @@ Domain: r_0 > 1, kappa >= 1.
 
 import math
 
+import numpy as np
+
+from .errors import InputError
+
 __all__ = ["sqrt", "ceil", "c_bounds", "lower_kappa", "lower_kappa_free", "steps_lower_map",
            "upper_norm", "upper_kappa", "steps_upper_map", "lower_map", "upper_map",
-           "MAP_STEP_CAP"]
+           "MAP_STEP_CAP", "rounds_lower_kappa", "rounds_lower_kappa_free",
+           "rounds_lower_iterated", "rounds_upper_sq", "rounds_upper_kappa",
+           "rounds_upper_iterated", "bound_values"]
 
 #: Iterated maps stop counting here and return inf (the bound then says "very many").
 MAP_STEP_CAP = 20_000
@@ -117,3 +123,118 @@ def upper_kappa(r0, kappa):
     if kappa == math.inf:
         return math.inf
     return ceil((r0 - 1) * (1 + kappa * (r0 - 1)) / r0)
+
+
+# Validated collapse-round bounds: r0 = ||y||/sqrt(K eps) > 1, kappa >= 1 or inf.
+
+def _check_r0_kappa(r0, kappa=1.0):
+    if not (isinstance(r0, (int, float, np.floating)) and math.isfinite(r0) and r0 > 1):
+        raise InputError(f"r0 = {r0!r} must be a finite number > 1 (r0 <= 1 means ||y||^2 <= "
+                         f"K eps: collapse at round 0, T = 0)")
+    if not (isinstance(kappa, (int, float, np.floating)) and kappa >= 1):
+        raise InputError(f"kappa = {kappa!r} must be a number >= 1 (inf for a singular G)")
+
+
+def rounds_lower_kappa(r0, kappa):
+    """``T ≥ (r0 − 1)/κ`` (0 when κ = ∞: the bound then says nothing).
+
+    Source: docs/theory/mobahi2020.md §5 rounds_lower [paper (form), derived (constant)].
+    Domain: r0 > 1, κ ≥ 1 or inf.
+
+    >>> rounds_lower_kappa(5.0, 2.0)
+    2.0
+    """
+    _check_r0_kappa(r0, kappa)
+    return float(lower_kappa(r0, kappa))
+
+
+def rounds_lower_kappa_free(r0):
+    """``T ≥ ⌈r0 − 1⌉`` (triangle inequality: ``||y_{t+1}|| ≥ ||y_t|| − sqrt(K ε)``).
+
+    Source: docs/theory/mobahi2020.md §5 rounds_lower_kappa_free [derived].
+    Domain: r0 > 1.
+
+    >>> rounds_lower_kappa_free(3.2)
+    3
+    """
+    _check_r0_kappa(r0)
+    return lower_kappa_free(r0)
+
+
+def rounds_lower_iterated(r0, kappa):
+    """``T ≥ n_lo``: the number of steps of ``r ↦ r(r − 1)/(r − 1 + κ)`` from r0 to ≤ 1.
+
+    The map is increasing and ``r_{t+1} ≥ map(r_t)``, so ``r_t > 1`` while ``t < n_lo``.
+    It never exceeds ⌈r0 − 1⌉ (each step lowers r by at least 1), so the loop ends.
+
+    Source: docs/theory/mobahi2020.md §5 rounds_lower_iterated [derived].
+    Domain: r0 > 1, κ ≥ 1 or inf (one step when κ = ∞).
+
+    >>> rounds_lower_iterated(5.0, 1.0), rounds_lower_iterated(5.0, 100.0)
+    (4, 1)
+    """
+    _check_r0_kappa(r0, kappa)
+    return steps_lower_map(r0, kappa)
+
+
+def rounds_upper_sq(r0):
+    """``T ≤ ⌈r0² − 1⌉`` (each round lowers ``||y_t||²`` by at least ``K ε``).
+
+    Source: docs/theory/mobahi2020.md §5 rounds_upper (from norm_decreasing) [derived].
+    Domain: r0 > 1.
+
+    >>> rounds_upper_sq(3.0)
+    8
+    """
+    _check_r0_kappa(r0)
+    return upper_norm(r0)
+
+
+def rounds_upper_kappa(r0, kappa):
+    """``T ≤ ⌈(r0 − 1)(1 + κ(r0 − 1))/r0⌉`` (inf when κ = ∞).
+
+    Source: docs/theory/mobahi2020.md §5 rounds_upper [derived].
+    Domain: r0 > 1, κ ≥ 1 or inf.
+
+    >>> rounds_upper_kappa(3.0, 1.0)
+    2
+    """
+    _check_r0_kappa(r0, kappa)
+    return upper_kappa(r0, kappa)
+
+
+def rounds_upper_iterated(r0, kappa, *, max_steps=10**6):
+    """``T ≤ n_hi``: the number of steps of ``r ↦ r κ (r − 1)/(1 + κ(r − 1))`` from r0 to ≤ 1.
+
+    Each step lowers r by ``r/(1 + κ(r − 1)) ≥ 1/κ``, so ``n_hi ≤ κ(r0 − 1) + 1``; when the
+    count would exceed ``max_steps`` (large κ) the function returns ``inf``, a true but
+    vacuous bound, rather than iterate for long.
+
+    Source: docs/theory/mobahi2020.md §5 rounds_upper [derived].
+    Domain: r0 > 1, κ ≥ 1 or inf (then inf).
+
+    >>> rounds_upper_iterated(5.0, 1.0), rounds_upper_iterated(5.0, 1e9, max_steps=100)
+    (4, inf)
+    """
+    _check_r0_kappa(r0, kappa)
+    return steps_upper_map(r0, kappa, max_steps)
+
+
+#: Cap on the n_hi iteration in the figure (it needs about kappa (r0 - 1) steps).
+_N_HI_STEPS = 10**5
+
+
+def bound_values(r0, kappa, *, max_steps=_N_HI_STEPS):
+    """The six bounds on T of :data:`BOUNDS`, lower then upper: ``lo ≤ T ≤ hi`` for each.
+
+    Source: docs/theory/mobahi2020.md §5 rounds_lower, rounds_lower_iterated, rounds_lower_kappa_free,
+    rounds_upper [paper (form), derived].
+    Domain: r0 > 1, κ ≥ 1 or inf.
+
+    >>> bound_values(3.0, 1.0)
+    [2.0, 2, 2, 8, 2, 2]
+    """
+    return [rounds_lower_kappa(r0, kappa), rounds_lower_kappa_free(r0),
+            rounds_lower_iterated(r0, kappa), rounds_upper_sq(r0),
+            rounds_upper_kappa(r0, kappa), rounds_upper_iterated(r0, kappa, max_steps=max_steps)]
+

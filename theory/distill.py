@@ -30,7 +30,7 @@ from .errors import InputError, PrecisionError, ResourceError, RoundsExceededErr
 from .secular import secular_root_f64, secular_root_mp
 
 __all__ = ["Trajectory", "self_distill", "trajectory_agreement", "DEFAULT_MAX_ROUNDS_F64",
-           "DEFAULT_MAX_ROUNDS_MP"]
+           "DEFAULT_MAX_ROUNDS_MP", "fitted_values"]
 
 #: Default cap on rounds; T >= ceil(||y||/sqrt(K eps) - 1), so tiny eps needs many rounds.
 DEFAULT_MAX_ROUNDS_F64 = 100_000
@@ -376,3 +376,27 @@ def self_distill(G, y, eps, *, dps=None, max_rounds=None, force=False):
             return _run_f64(G.astype(np.float64, copy=False), y.astype(np.float64, copy=False),
                             eps, max_rounds, unit)
     return _confirmed_mp(G, y, eps, dps, max_rounds, unit)
+
+
+def fitted_values(tr, t, Gx):
+    """``f_t(x) = g_x^T (c_t I + G)^{-1} y_t`` at the points whose rows of ``Gx`` are ``g_x``.
+
+    Computed in the eigenbasis: ``(c_t I + G)^{-1} y_t = Q (B_t z_0 / (c_t + d))``; ``f_T ≡ 0``
+    at the collapse round T.
+
+    Source: docs/theory/mobahi2020.md §2 (closed form) and §4 (recursion) [paper].
+    Domain: ``tr`` a float64 :class:`~theory.Trajectory`, 0 ≤ t ≤ T, ``Gx`` of shape (n, K)
+    with the 1/K included.
+
+    >>> tr = self_distill(np.diag([1.0, 0.5]), np.array([1.0, 1.0]), 0.1)
+    >>> fitted_values(tr, 0, np.diag([1.0, 0.5])).round(6).tolist()
+    [0.765038, 0.619483]
+    """
+    if not 0 <= t <= tr.collapse_round:
+        raise InputError(f"round t = {t} is outside 0..T = 0..{tr.collapse_round}")
+    Gx = np.asarray(Gx, dtype=np.float64)
+    if t == tr.collapse_round:
+        return np.zeros(Gx.shape[0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        w = tr.eigenvectors @ (tr.B[t] * tr.z0 / (tr.c[t] + tr.eigenvalues))
+        return Gx @ w

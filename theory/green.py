@@ -953,3 +953,25 @@ def _mp_to_sympy(ctx, z):
     def fl(x):
         return sp.Float(ctx.nstr(x, ctx.dps, min_fixed=-ctx.inf, max_fixed=ctx.inf), ctx.dps)
     return fl(z.real) + sp.I * fl(z.imag)
+
+
+def laplace_power_coeffs(ell, power):
+    """Coefficients a_m = C(power, m) ℓ^{2m} of ``(1 − ℓ²D²)^power = Σ_m a_m (−1)^m D^{2m}``, exact.
+
+    ``ell`` is read as the decimal it prints as (``0.2 -> 1/5``), so the Green's function is
+    derived from exact rationals: a float coefficient such as 2·0.2² = 0.08000000000000002
+    would split the double root of the squared operator into two close ones.
+
+    Source: docs/theory/mobahi2020.md §3 (operators 1 − ℓ²D² and (1 − ℓ²D²)²) [derived; standard].
+    Domain: ℓ > 0, power ≥ 1.
+
+    >>> laplace_power_coeffs(0.2, 2)
+    [1, 2/25, 1/625]
+    """
+    import sympy
+    ell = sympy.Rational(str(ell))
+    if not (ell > 0 and isinstance(power, int) and power >= 1):
+        raise InputError(f"need ell > 0 and an integer power >= 1, got ell = {ell}, "
+                         f"power = {power!r}")
+    return [sympy.binomial(power, m) * ell ** (2 * m) for m in range(power + 1)]
+

@@ -26,7 +26,7 @@ Domain: K ≥ 1 training points, G symmetric positive semi-definite, c > 0, ε >
 ('mobahi2020.closed_form', 22)
 """
 
-from functools import partial, reduce
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -37,10 +37,12 @@ from scipy.optimize import NonlinearConstraint, minimize
 from ._mp import to_mp_array
 from .derivation import Derivation, Step
 from .errors import InputError, PrecisionError
+from .exact import FracEval, is_zero
+from .symbols import Norm
 
-__all__ = ["SqNorm", "kkt_derivation", "K2KKT", "closed_form_k2", "FittedExpr",
+__all__ = ["kkt_derivation", "K2KKT", "closed_form_k2", "FittedExpr",
            "fitted_values_expr", "kkt_fit_mp", "secular_residual_mp", "kkt_fit_f64",
-           "kkt_predict_f64", "secular_residual_f64", "ConstrainedFit", "solve_constrained_f64"]
+           "kkt_predict_f64", "secular_residual_f64", "ConstrainedFit", "solve_constrained_f64", "slsqp_fit_f64"]
 
 _EPS64 = float(np.finfo(np.float64).eps)
 
@@ -48,33 +50,7 @@ _EPS64 = float(np.finfo(np.float64).eps)
 _SRC_SETTING = "Mobahi et al. 2020, §1 (setting, problem (P))"
 _SRC_KKT = "Mobahi et al. 2020, §2 (KKT)"
 _SRC_GREEN = "Mobahi et al. 2020, §2 (Green's function of u)"
-_SRC_SECULAR = "derived here (spec §4: the secular equation is monotone in c)"
-
-
-class SqNorm(sp.Function):
-    r"""Squared Euclidean (Frobenius) norm ``||v||^2`` of a matrix expression.
-
-    Rendered ``\left\|v\right\|^{2}`` by sympy's LaTeX printer.
-
-    Source: notation.  Domain: any sympy matrix expression; :meth:`doit` evaluates it once
-    the shape is concrete.
-
-    >>> import sympy as sp
-    >>> SqNorm(sp.Matrix([3, 4])).doit()
-    25
-    """
-
-    def _latex(self, printer, exp=None):
-        body = r"\left\|%s\right\|^{2}" % printer._print(self.args[0])
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
-
-    def doit(self, **hints):
-        v = self.args[0]
-        if isinstance(v, sp.MatrixExpr) and all(sp.sympify(s).is_Integer for s in v.shape):
-            v = v.as_explicit()
-        if isinstance(v, sp.MatrixBase):
-            return sp.Add(*[e**2 for e in v])
-        return self.func(v)
+_SRC_SECULAR = "derived here (docs/theory/mobahi2020.md §4: the secular equation is monotone in c)"
 
 
 # --- symbols of the derivation (exact; no floats anywhere) -------------------------------
@@ -124,17 +100,6 @@ secular_term = c**2 * z_k**2 / (c + d_k)**2
 
 # --- instantiation helpers for the checks ---------------------------------------------------
 
-def _is_zero(expr):
-    """Exact zero test for a rational function: the numerator over a common denominator,
-    expanded as a sparse polynomial, vanishes (denominators here are non-zero: products of
-    det(cI + G) > 0, weights, λ, K)."""
-    expr = sp.sympify(expr)
-    if expr == 0:
-        return True
-    num, _ = sp.fraction(sp.together(expr))
-    return sp.expand(num) == 0
-
-
 def _gram_symbol(a, b):
     """g(x_a, x_b) at two training points -> symmetric symbol ``g_ab`` (u symmetric => g symmetric)."""
     ia, ib = sorted((int(a.indices[0]), int(b.indices[0])))
@@ -152,11 +117,10 @@ def _replace_gram(expr):
 def _explicit(e, subs):
     """Explicit ``Matrix`` of a matrix expression built from MatrixSymbols in ``subs``.
 
-    The algebra runs in a sparse polynomial ring over the atoms of the entries, each
-    matrix carried as (polynomial matrix, common denominator) and inverses as
-    adjugate / determinant, so no gcd is ever taken; the result is converted back to
-    expressions numerator / denominator.  (Sympy's own ``as_explicit`` goes through symbolic
-    ``Sum`` objects and is far slower.)
+    The algebra runs in a sparse polynomial ring over the atoms of the entries
+    (:class:`theory.exact.FracEval`: no gcd is ever taken); the result is converted back to
+    expressions numerator / denominator.  (Sympy's own ``as_explicit`` goes through
+    symbolic ``Sum`` objects and is far slower.)
     """
     atoms = [v for m in subs.values() for v in m]
     scalars = [a for a in sp.preorder_traversal(e) if isinstance(a, sp.Expr)
@@ -167,83 +131,9 @@ def _explicit(e, subs):
             gens |= {t for t in sp.Add.make_args(sp.expand(part))
                      for t in sp.Mul.make_args(t)}
     gens = sorted({b.as_base_exp()[0] for b in gens if not b.is_Number}, key=sp.default_sort_key)
-    R, *_ = sp.ring(gens, sp.QQ) if gens else sp.ring([sp.Dummy()], sp.QQ)
-
-    def conv(v):
-        num, den = sp.fraction(sp.together(v))
-        return R(sp.expand(num)), R(sp.expand(den))
-
-    env = {}
-    for key, m in subs.items():
-        pairs = [[conv(v) for v in row] for row in m.tolist()]
-        den = reduce(lambda a, b: a.lcm(b), (dd for row in pairs for _, dd in row), R.one)
-        env[key] = ([[nn * den.exquo(dd) for nn, dd in row] for row in pairs], den)
-    P, q = _explicit_ring(e, env, R, conv)
+    ev = FracEval(gens or [sp.Dummy()], subs, {})
+    P, q = ev.matrix(e)
     return sp.Matrix([[v.as_expr() / q.as_expr() for v in row] for row in P])
-
-
-def _explicit_ring(e, env, R, conv):
-    """(polynomial matrix, denominator) for the matrix expression ``e``."""
-    if isinstance(e, sp.MatrixSymbol):
-        return env[e]
-    if isinstance(e, sp.Identity):
-        n = int(e.shape[0])
-        return [[R.one if a == b else R.zero for b in range(n)] for a in range(n)], R.one
-    if isinstance(e, sp.Transpose):
-        M, q = _explicit_ring(e.arg, env, R, conv)
-        return [list(col) for col in zip(*M)], q
-    if isinstance(e, sp.Inverse):
-        M, q = _explicit_ring(e.arg, env, R, conv)
-        adj, det = _adjugate_det(M, R)
-        return [[q * v for v in row] for row in adj], det
-    if isinstance(e, sp.MatPow) and e.exp.is_Integer and e.exp > 0:
-        out = base = _explicit_ring(e.base, env, R, conv)
-        for _ in range(int(e.exp) - 1):
-            out = _matmul_ring(out, base, R)
-        return out
-    if isinstance(e, sp.MatAdd):
-        parts = [_explicit_ring(a, env, R, conv) for a in e.args]
-        M, q = parts[0]
-        for M2, q2 in parts[1:]:
-            M = [[a * q2 + b * q for a, b in zip(r1, r2)] for r1, r2 in zip(M, M2)]
-            q = q * q2
-        return M, q
-    if isinstance(e, sp.MatMul):
-        sn, sd, out = R.one, R.one, None
-        for a in e.args:
-            if isinstance(a, sp.MatrixExpr):
-                M = _explicit_ring(a, env, R, conv)
-                out = M if out is None else _matmul_ring(out, M, R)
-            else:
-                n_, d_ = conv(a)
-                sn, sd = sn * n_, sd * d_
-        M, q = out
-        return [[sn * v for v in row] for row in M], q * sd
-    raise TypeError(f"cannot make {type(e).__name__} explicit: {e}")
-
-
-def _matmul_ring(A, B, R):
-    (M1, q1), (M2, q2) = A, B
-    return ([[sum((M1[a][t] * M2[t][b] for t in range(len(M2))), R.zero)
-              for b in range(len(M2[0]))] for a in range(len(M1))], q1 * q2)
-
-
-def _adjugate_det(M, R):
-    """Adjugate and determinant by cofactor expansion (exact, gcd-free; K ≤ 4 here)."""
-    n = len(M)
-    if n == 1:
-        return [[R.one]], M[0][0]
-
-    def det(A):
-        if len(A) == 1:
-            return A[0][0]
-        return sum(((-1) ** b * A[0][b] * det([row[:b] + row[b + 1:] for row in A[1:]])
-                    for b in range(len(A))), R.zero)
-
-    cof = [[(-1) ** (a + b) * det([row[:b] + row[b + 1:] for r, row in enumerate(M) if r != a])
-            for b in range(n)] for a in range(n)]
-    adj = [list(col) for col in zip(*cof)]
-    return adj, sum((M[0][b] * cof[0][b] for b in range(n)), R.zero)
 
 
 def _instantiate(expr, n):
@@ -263,8 +153,8 @@ def _instantiate(expr, n):
     if isinstance(e, sp.MatrixExpr):
         e = _explicit(e, subs)
     else:
-        e = e.replace(lambda a: isinstance(a, SqNorm),
-                      lambda a: SqNorm(_explicit(a.args[0], subs)).doit())
+        e = e.replace(lambda a: isinstance(a, Norm),
+                      lambda a: Norm(_explicit(a.args[0], subs)).doit())
         e = e.replace(lambda a: isinstance(a, sp.MatrixExpr) and a.shape == (1, 1),
                       lambda a: _explicit(a, subs)[0, 0])
     e = e.doit()
@@ -349,7 +239,7 @@ def _check_functional_derivative(step, lagrangian):
     for i in range(_NQ):
         lhs = sp.diff(L_h, _Fq[i]) / _wq[i]
         rhs = _f_to_F(_stationarity_at(step.rhs, i))
-        if not _is_zero(lhs - rhs):
+        if not is_zero(lhs - rhs):
             return False
     return True
 
@@ -382,7 +272,7 @@ def _check_representer(step, beta_definition):
             bdef = beta_definition.subs({k: a + 1, K: len(_DATA_NODES)})
             bdef = _f_to_F(bdef.xreplace({xk[a + 1]: _zq[nd]}))
             expect += 2 * (betas[a] - bdef.xreplace(Fsub)) * _delta_at(i, nd)
-        if not _is_zero(s_i - expect):
+        if not is_zero(s_i - expect):
             return False
     return True
 
@@ -397,7 +287,7 @@ def _check_linear_system(step, sizes=(2, 3)):
             e = e.xreplace({betak[b + 1]: sp.Symbol(f"beta'_{b + 1}", real=True) / n
                             for b in range(n)})
             e = _replace_gram(e)
-            if not _is_zero(e - lam / n * second[a]):
+            if not is_zero(e - lam / n * second[a]):
                 return False
     return True
 
@@ -408,12 +298,12 @@ def _check_closed_form(step, sizes=(2, 3)):
         cf = _instantiate(step.rhs, n)[0, 0]
         beta = _instantiate((c * I_K + G).I * yv, n) / n
         rep = sum(beta[a] * g(x, xk[a + 1]) for a in range(n))
-        if not _is_zero(cf - rep):
+        if not is_zero(cf - rep):
             return False
         fx = [_replace_gram(cf.subs(x, xk[a + 1])) for a in range(n)]
         for a in range(n):
             stationary = beta[a] - lam / n * (yk[a + 1] - fx[a])
-            if not _is_zero(stationary.subs(c, 1 / lam)):
+            if not is_zero(stationary.subs(c, 1 / lam)):
                 return False
     return True
 
@@ -424,7 +314,7 @@ def _check_fitted(step, closed_form, sizes=(2, 3)):
         cf = _instantiate(closed_form, n)[0, 0]
         rhs = _instantiate(step.rhs, n)
         for a in range(n):
-            if not _is_zero(_replace_gram(cf.subs(x, xk[a + 1])) - rhs[a]):
+            if not is_zero(_replace_gram(cf.subs(x, xk[a + 1])) - rhs[a]):
                 return False
     return True
 
@@ -433,7 +323,7 @@ def _check_matrix_identity(step, sizes=(2, 3)):
     """lhs − rhs vanishes for explicit K × K instances."""
     for n in sizes:
         diff = _instantiate(step.lhs, n) - _instantiate(step.rhs, n)
-        if not all(_is_zero(e) for e in diff):
+        if not all(is_zero(e) for e in diff):
             return False
     return True
 
@@ -442,7 +332,7 @@ def _check_slackness(step):
     """Solving λ (C − ε) = 0 with λ > 0 for ε gives exactly ε = C."""
     sol = sp.solve(step.lhs, eps)
     return (isinstance(step.rhs, sp.Equality) and len(sol) == 1
-            and _is_zero(sol[0] - step.rhs.lhs) and step.rhs.rhs == eps)
+            and is_zero(sol[0] - step.rhs.lhs) and step.rhs.rhs == eps)
 
 
 def _check_secular(step, constraint, fitted, sizes=(2, 3)):
@@ -451,9 +341,9 @@ def _check_secular(step, constraint, fitted, sizes=(2, 3)):
         fx = _instantiate(fitted, n)
         C_n = constraint.subs(K, n).doit()
         C_n = C_n.xreplace({f(xk[a + 1]): fx[a] for a in range(n)})
-        lhs = SqNorm(_instantiate(step.lhs.args[0], n)).doit()
+        lhs = (Norm(_instantiate(step.lhs.base.args[0], n))**2).doit()
         rhs = _instantiate(step.rhs, n)
-        if not _is_zero((lhs - rhs) - n * (C_n - eps)):
+        if not is_zero((lhs - rhs) - n * (C_n - eps)):
             return False
     return True
 
@@ -472,24 +362,24 @@ def _check_spectral(step):
     Y = sp.Matrix([yk[1], yk[2]])
     Gm = V.T * sp.diag(d1, d2) * V
     A = c * sp.eye(2) + Gm
-    lhs = SqNorm(c * A.adjugate() * Y / A.det()).doit()
+    lhs = (Norm(c * A.adjugate() * Y / A.det())**2).doit()
     z = V * Y
     rhs = step.rhs.subs(K, 2).doit().xreplace({d_k.base[1]: d1, d_k.base[2]: d2,
                                                z_k.base[1]: z[0], z_k.base[2]: z[1]})
-    return _is_zero(lhs - rhs)
+    return is_zero(lhs - rhs)
 
 
 def _check_monotone(step):
     """d/dc of one secular term is 2 c d z²/(c+d)³, non-negative for c > 0, d ≥ 0."""
     e = step.lhs.xreplace({d_k: _d, z_k: _z}).doit()
     target = 2 * c * _d * _z**2 / (c + _d)**3
-    return _is_zero(e - target) and bool(target.is_nonnegative) and step.rhs == 0
+    return is_zero(e - target) and bool(target.is_nonnegative) and step.rhs == 0
 
 
 def _check_limit(step):
     """The limit of one secular term, evaluated by sympy, equals the step's rhs."""
     e = step.lhs.xreplace({d_k: _d, z_k: _z}).doit()
-    return _is_zero(e - sp.sympify(step.rhs).xreplace({d_k: _d, z_k: _z}))
+    return is_zero(e - sp.sympify(step.rhs).xreplace({d_k: _d, z_k: _z}))
 
 
 def _check_collapse(step, constraint, regulariser):
@@ -498,7 +388,7 @@ def _check_collapse(step, constraint, regulariser):
     C0 = constraint.replace(f, zero)
     R0 = regulariser.replace(f, zero).doit()
     hyp = step.lhs
-    return (_is_zero(K * C0 - hyp.lhs) and hyp.rhs == K * eps and R0 == 0
+    return (is_zero(K * C0 - hyp.lhs) and hyp.rhs == K * eps and R0 == 0
             and step.rhs == sp.Eq(f(x), 0))
 
 
@@ -563,7 +453,7 @@ def kkt_derivation():
     S.append(Step(sp.Eq(lam * (C_expr - eps), 0), sp.Eq(C_expr, eps), "=>",
                   "complementary slackness with λ > 0: the constraint is active",
                   _SRC_KKT, verify=_check_slackness))
-    S.append(Step(SqNorm(residual_expr), K * eps, "=",
+    S.append(Step(Norm(residual_expr)**2, K * eps, "=",
                   "(S): the active constraint with the residual c(cI+G)^{-1}y",
                   _SRC_KKT, verify=partial(_check_secular, constraint=C_expr,
                                            fitted=fitted_expr)))
@@ -655,7 +545,7 @@ def closed_form_k2():
     A = c * sp.eye(n) + Gs
     Ainv_y = A.adjugate() * Y / A.det()
     beta_closed = (Ainv_y / n).subs(c, 1 / lam)
-    secular = SqNorm(c * Ainv_y).doit() - n * eps
+    secular = (Norm(c * Ainv_y)**2).doit() - n * eps
     return K2KKT(
         symbols={"g11": g11, "g12": g12, "g22": g22, "y1": y1, "y2": y2, "eps": eps,
                  "lambda": lam, "c": c, "beta1": b1, "beta2": b2},
@@ -1087,3 +977,41 @@ def solve_constrained_f64(x_data, y, eps, a0, a1, half_width, n_intervals):
     return ConstrainedFit(grid=grid, f=fv, data_index=idx, multiplier=lam_h,
                           kkt_residual=kkt_res, constraint=constraint(fv),
                           objective=objective(fv), nit=int(res.nit), status=int(res.status))
+
+
+def slsqp_fit_f64(G, y, eps):
+    """Fitted values of problem (P) at the training points, by SLSQP over f = sum_k beta_k g(., x_k):
+    min_beta beta^T g beta  s.t.  ||y - g beta||^2 / K <= eps,  g = K G.
+
+    Problem (P) restricted to f = sum_k beta_k g(., x_k): R(f) = sum beta_j beta_k g(x_j, x_k),
+    f(x_j) = (g beta)_j with g = K G.  A generic optimiser that knows nothing of the closed
+    form: the independent oracle of the closed form (:func:`kkt_fit_f64`).
+
+    Source: docs/theory/mobahi2020.md §2.  Domain: G symmetric positive definite (with its
+    1/K), y real of length K, eps > 0 below ||y||^2/K.
+
+    >>> import numpy as np
+    >>> f = slsqp_fit_f64(np.diag([1.0, 0.5]) / 2, np.array([1.0, 1.0]), 0.1)
+    >>> bool(abs(np.sum((f - 1.0) ** 2) / 2 - 0.1) < 1e-6)
+    True
+    """
+    from scipy.optimize import minimize
+    K = len(y)
+    g = K * np.asarray(G, float)
+    scale = float(np.sum(y * y))
+
+    def obj(b):
+        return float(b @ g @ b) / scale, 2 * (g @ b) / scale
+
+    def con(b):
+        r = y - g @ b
+        return (K * eps - float(r @ r)) / scale
+
+    def con_jac(b):
+        return 2 * (g.T @ (y - g @ b)) / scale
+
+    b0 = np.linalg.lstsq(g, y, rcond=None)[0]  # interpolating start: feasible, not optimal
+    res = minimize(obj, b0, jac=True, method="SLSQP",
+                   constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
+                   options={"ftol": 1e-15, "maxiter": 2000})
+    return g @ res.x

@@ -1,5 +1,6 @@
 """Mobahi, Farajtabar & Bartlett 2020, "Self-Distillation Amplifies Regularization in Hilbert
-Space" (arXiv 2002.05715): spec §5 as 15 claims, each with mutants.
+Space" (arXiv 2002.05715): the results of docs/theory/mobahi2020.md §5 as 15 claims, each
+with mutants, all on the eps-constrained self-distillation engine.
 
 Every ``evaluate(inst, traj, engine)`` works on float64 and mpf trajectories alike and
 returns an :class:`~proofs_check.claim.Outcome` whose margin is a relative slack.  Where a
@@ -16,10 +17,11 @@ import math
 import numpy as np
 
 from theory import bounds as bd
-from theory.kkt import kkt_fit_f64, secular_residual_f64
+from theory.kkt import kkt_fit_f64, secular_residual_f64, slsqp_fit_f64
 
-from ..claim import Claim, Mutant, Outcome
-from ..domains import multiclass_domain, standard_domain, threshold_domain
+from ...claim import Claim, Mutant, Outcome
+from ...engines import SELF_DISTILL
+from .domains import multiclass_domain, standard_domain, threshold_domain
 
 PAPER = "arXiv:2002.05715"
 __all__ = ["CLAIMS"]
@@ -77,40 +79,11 @@ def _threshold(predict_nonzero):
 
 
 # ---------------------------------------------------------------- closed_form
-def _slsqp_fit(G, y, eps):
-    """Solve min_beta K beta^T G beta s.t. ||y - K G beta||^2/K <= eps... by SLSQP.
-
-    Problem (P) restricted to f = sum_k beta_k g(., x_k): R(f) = sum beta_j beta_k g(x_j, x_k),
-    f(x_j) = (g beta)_j with g = K G.  A generic optimiser that knows nothing of the closed
-    form; returns the fitted values at the training points.
-    """
-    from scipy.optimize import minimize
-    K = len(y)
-    g = K * np.asarray(G, float)
-    scale = float(np.sum(y * y))
-
-    def obj(b):
-        return float(b @ g @ b) / scale, 2 * (g @ b) / scale
-
-    def con(b):
-        r = y - g @ b
-        return (K * eps - float(r @ r)) / scale
-
-    def con_jac(b):
-        return 2 * (g.T @ (y - g @ b)) / scale
-
-    b0 = np.linalg.lstsq(g, y, rcond=None)[0]  # interpolating start: feasible, not optimal
-    res = minimize(obj, b0, jac=True, method="SLSQP",
-                   constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
-                   options={"ftol": 1e-15, "maxiter": 2000})
-    return g @ res.x
-
-
 def _closed_form(kind):
     def evaluate(inst, traj, engine):
         G, y = np.asarray(inst.G, float), np.asarray(inst.y, float)
         K = len(y)
-        opt = _slsqp_fit(G, y, inst.eps)
+        opt = slsqp_fit_f64(G, y, inst.eps)
         if kind == "true":
             pred = np.array([float(v) for v in traj.y[1]])
         else:
@@ -455,6 +428,7 @@ def _claim(id, where, provenance, summary, statement, evaluate, mutants, domain=
            **kw):
     return Claim(id=f"mobahi2020.{id}", paper=PAPER, where=where, provenance=provenance,
                  summary=summary, statement=statement, domain=domain, evaluate=evaluate,
+                 engine=SELF_DISTILL,
                  mutants=tuple(Mutant(f"mobahi2020.{id}~{mid}", text, fn)
                                for mid, text, fn in mutants), **kw)
 
@@ -507,7 +481,7 @@ CLAIMS = (
            [("double", r"$T \ge 2(r_0-1)/\kappa$",
              _lower_bound(lambda r0, k: 2 * bd.lower_kappa(r0, k), "2(r0-1)/kappa"))],
            notes="The paper states a kappa-dependent lower bound of this form; the constant 1 "
-                 "is what the route through the c_t bounds gives (spec §5)."),
+                 "is what the route through the c_t bounds gives (docs/theory/mobahi2020.md §5)."),
     _claim("rounds_lower_iterated", "§4, rounds before collapse (iterated map)", "derived",
            "T >= n_lo, steps of r -> r(r-1)/(r-1+kappa) from r_0 to <= 1",
            r"T \ge n_{\mathrm{lo}},\quad r \mapsto \frac{r(r-1)}{r-1+\kappa}",
@@ -517,7 +491,7 @@ CLAIMS = (
                           "n_lo(1/kappa)", integer=True)),
             ("upper_map", r"$T \ge n_{\mathrm{hi}}$ (the upper map as a lower bound)",
              _lower_bound(bd.steps_upper_map, "n_hi", integer=True))],
-           notes="Spec mutant 'map without kappa' is read as kappa -> 1/kappa (dropping kappa "
+           notes="The mutant 'map without kappa' is read as kappa -> 1/kappa (dropping kappa "
                  "outright gives r -> r, which never reaches 1)."),
     _claim("rounds_lower_kappa_free", "§4, rounds before collapse (triangle inequality)",
            "derived",

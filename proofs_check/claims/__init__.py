@@ -1,1 +1,0 @@
-"""The claim catalogue, one module per paper."""

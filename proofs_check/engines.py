@@ -1,0 +1,115 @@
+"""Engines: what turns an instance into the result a claim's ``evaluate`` reads.
+
+A claim (or its paper) names its engine; the checker never assumes one.  An engine is an
+object with
+
+* ``name``: a short id (the checker's cache is keyed by engine name, instance and precision);
+* ``run(inst, dps)``: the result for ``inst`` in float64 (``dps=None``) or confirmed to
+  ``dps`` digits; raises :class:`theory.errors.ProofsCheckError` when it cannot;
+* ``accuracy(result)``: the result's relative accuracy (float64: a-posteriori estimate);
+* ``certain(result)``: False when a discrete decision inside the result (such as the
+  collapse round) is within rounding, so that mp must decide;
+* ``agreement(f64, mp)``: digits to which the two results agree;
+* ``tools(dps)``: the third argument of ``evaluate`` (further runs at the same precision);
+* ``has_mp``: whether the engine has a high-precision form; ``mp_limit``: the largest
+  instance size (``inst.K``) an mp run is started for.
+
+The float64/mp decision rule is the same for every engine (:mod:`proofs_check.decision`).
+
+>>> SELF_DISTILL.name, SELF_DISTILL.has_mp
+('self_distill', True)
+"""
+
+import math
+
+__all__ = ["Engine", "SelfDistillEngine", "SELF_DISTILL", "FunctionEngine"]
+
+
+class Engine:
+    """Base class: subclasses define ``run``; the defaults suit exact float64 results."""
+
+    name = "engine"
+    has_mp = False
+    #: mp re-checks cost about K^3 x digits; beyond this size an inconclusive float64
+    #: verdict is undecided instead of starting an mp run of minutes.
+    mp_limit = 60
+
+    def run(self, inst, dps):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def accuracy(self, result):
+        return float(getattr(result, "accuracy", 0.0) or 0.0)
+
+    def certain(self, result):
+        return True
+
+    def agreement(self, f64, mp):
+        return None
+
+    def tools(self, dps):
+        return None
+
+    def __repr__(self):
+        return f"<engine {self.name}>"
+
+
+class _DistillTools:
+    """The third argument of a self-distillation claim's ``evaluate``: more trajectories at
+    the same precision (``distill(G, y, eps, max_rounds=None)``)."""
+
+    def __init__(self, dps):
+        self.dps = dps
+
+    def distill(self, G, y, eps, max_rounds=None):
+        from theory import self_distill
+        return self_distill(G, y, eps, dps=self.dps, max_rounds=max_rounds)
+
+
+class SelfDistillEngine(Engine):
+    """eps-constrained self-distillation (:func:`theory.self_distill`) of ``(inst.G, inst.y,
+    inst.eps)``; the result is a :class:`theory.Trajectory`."""
+
+    name = "self_distill"
+    has_mp = True
+
+    def run(self, inst, dps):
+        from theory import self_distill
+        return self_distill(inst.G, inst.y, inst.eps, dps=dps)
+
+    def accuracy(self, result):
+        return float(result.accuracy) if result.dps is None else 0.0
+
+    def certain(self, result):
+        return result.dps is not None or bool(result.collapse_round_certain)
+
+    def agreement(self, f64, mp):
+        from theory import trajectory_agreement
+        return trajectory_agreement(f64, mp)
+
+    def tools(self, dps):
+        return _DistillTools(dps)
+
+
+class FunctionEngine(Engine):
+    """An engine from a function ``fn(inst, dps) -> result`` (for small catalogues and tests).
+
+    ``accuracy`` is read from the result's ``accuracy`` attribute when it has one (0 otherwise:
+    the result is taken as exact to rounding).
+
+    >>> e = FunctionEngine("square", lambda inst, dps: inst.params[0][1] ** 2)
+    >>> e.name, e.has_mp
+    ('square', False)
+    """
+
+    def __init__(self, name, fn, *, has_mp=False, mp_limit=math.inf, agreement=None):
+        self.name, self._fn, self.has_mp, self.mp_limit = name, fn, has_mp, mp_limit
+        self._agreement = agreement
+
+    def run(self, inst, dps):
+        return self._fn(inst, dps)
+
+    def agreement(self, f64, mp):
+        return self._agreement(f64, mp) if self._agreement else None
+
+
+SELF_DISTILL = SelfDistillEngine()
