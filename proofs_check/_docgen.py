@@ -60,6 +60,18 @@ def _domain_text(fn):
                                                  "see its source)")
 
 
+def _theory_link(claim):
+    """Link to the paper's own explanation (docs/theory/<paper_id>.md), from docs/claims/."""
+    from .registry import papers
+    pid = claim.id.split(".", 1)[0]
+    paper = next((p for p in papers() if p.id == pid), None)
+    if paper is None or not paper.docs:
+        return "-"
+    if paper.docs.startswith("docs/"):
+        return f"[{paper.docs}](../{paper.docs[len('docs/'):]})"
+    return f"[{paper.docs}]({paper.docs})"
+
+
 def claim_page_static(claim):
     """The registry part of a claim's page (Markdown; no numbers from any run).
 
@@ -76,6 +88,8 @@ def claim_page_static(claim):
              "| | |", "|---|---|",
              f"| paper | {_cell(claim.paper)}, {_cell(claim.where)} |",
              f"| provenance | {claim.provenance} |",
+             f"| mathematics | {_theory_link(claim)} |",
+             f"| engine | `{claim.engine.name}` |",
              f"| domain | {_cell(_domain_text(claim.domain))} |",
              f"| tolerance | {_cell(claim.tolerance)} |",
              f"| mp re-checks | the first {claim.mp_instances} instances, whatever float64 "

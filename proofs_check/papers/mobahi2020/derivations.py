@@ -435,7 +435,7 @@ def _sparsify_rate():
 _R = sp.Symbol("r", positive=True)
 _ELL = sp.Symbol("l", positive=True)
 
-#: id -> (coefficients a_0..a_M, the spec's table entry, operator as text)
+#: id -> (coefficients a_0..a_M, the closed form of the table in docs/theory/mobahi2020.md §3, operator as text)
 GREEN = {
     "green.laplace": ([1, _ELL**2], sp.exp(-_R / _ELL) / (2 * _ELL), "1 - l^2 D^2"),
     "green.laplace_squared": ([1, 2 * _ELL**2, _ELL**4],

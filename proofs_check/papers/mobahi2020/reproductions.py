@@ -41,9 +41,9 @@ __all__ = ["REPRODUCTIONS", "ILLUSTRATIVE_X", "ILLUSTRATIVE_Y", "BOUNDS"]
 
 _N_HI_STEPS = 10**5  # the figure's cap on the n_hi iteration (about kappa (r0 - 1) steps)
 
-#: Spec §6: x_k = 0, 0.1, ..., 1.0 (k/10 is the correctly rounded double of each decimal).
+#: docs/theory/mobahi2020.md §6: x_k = 0, 0.1, ..., 1.0 (k/10 is the correctly rounded double of each decimal).
 ILLUSTRATIVE_X = np.arange(11) / 10
-#: Spec §6: sin(2 pi x) plus Gaussian noise, the exact values of the paper's example.
+#: docs/theory/mobahi2020.md §6: sin(2 pi x) plus Gaussian noise, the exact values of the paper's example.
 ILLUSTRATIVE_Y = np.array([
     0.38476636465198066, 1.2333967683416893, 1.33232242218057, 0.6920159488889518,
     -0.29756145531871736, -0.24189291901377769, -0.7964485769175675, -0.9616480167034174,
