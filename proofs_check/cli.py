@@ -55,7 +55,8 @@ def _build_parser():
                     help="fast: dozens of instances per claim (default); full: thousands")
     pr.add_argument("--seed", type=int, default=0, help="seed of the instance generators")
     pr.add_argument("--dps", type=int, default=50, help="digits of the mp engine (default 50)")
-    pr.add_argument("--claims", metavar="FILE.py", help="a Python file defining CLAIMS")
+    pr.add_argument("--claims", metavar="FILE.py",
+                    help="a Python file defining CLAIMS (its code is executed: trust it)")
     pr.add_argument("--only-user", action="store_true",
                     help="with --claims: check only the file's claims")
     pr.add_argument("--timings", action="store_true",
@@ -80,9 +81,10 @@ def _build_parser():
 
 def _claims_for(args):
     claims = registry.catalogue()
-    if getattr(args, "claims", None):
+    if getattr(args, "claims", None) is not None:
         user = registry.load_claims_file(args.claims)
         claims = user if getattr(args, "only_user", False) else claims + user
+        registry.check_unique(claims, f"the catalogue and {args.claims}")
     return claims
 
 
