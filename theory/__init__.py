@@ -1,20 +1,38 @@
 """theory: the mathematics of self-distillation (sympy derivations, mpmath and float64 engines).
 
-Pure mathematics, no I/O; never imports ``proofs_check`` (STYLE rule 1).
+Pure mathematics, no I/O; never imports ``proofs_check`` (STYLE rule 1).  The public
+objects are exported here; submodules hold one mathematical object each.
 """
 
+from .bounds import bound_values
 from .derivation import Derivation, DerivationError, Step
-from .distill import Trajectory, self_distill, trajectory_agreement
+from .distill import Trajectory, fitted_values, self_distill, trajectory_agreement
 from .eigen import MpEigh, eigh_mp
 from .errors import (InfeasibleError, InputError, PrecisionError, ProofsCheckError,
                      ResourceError, RoundsExceededError)
+from .exact import FracEval, is_zero
+from .green import (green_derivation, green_f64, green_function, green_gram, green_gram_mp,
+                    green_mp, laplace_power_coeffs)
+from .kernels import gaussian_gram, matern_gram, ntk_relu_gram, pairwise_distances
+from .kkt import (closed_form_k2, kkt_derivation, kkt_fit_f64, kkt_fit_mp, kkt_predict_f64,
+                  secular_residual_f64, secular_residual_mp, slsqp_fit_f64,
+                  solve_constrained_f64)
 from .secular import secular_root_f64, secular_root_mp
+from .symbols import Inner, Norm
 
 __all__ = [
+    "bound_values",
     "Derivation", "DerivationError", "Step",
-    "Trajectory", "self_distill", "trajectory_agreement",
+    "Trajectory", "fitted_values", "self_distill", "trajectory_agreement",
     "MpEigh", "eigh_mp",
     "InfeasibleError", "InputError", "PrecisionError", "ProofsCheckError",
     "ResourceError", "RoundsExceededError",
+    "FracEval", "is_zero",
+    "green_derivation", "green_f64", "green_function", "green_gram", "green_gram_mp",
+    "green_mp", "laplace_power_coeffs",
+    "gaussian_gram", "matern_gram", "ntk_relu_gram", "pairwise_distances",
+    "closed_form_k2", "kkt_derivation", "kkt_fit_f64", "kkt_fit_mp", "kkt_predict_f64",
+    "secular_residual_f64", "secular_residual_mp", "slsqp_fit_f64", "solve_constrained_f64",
     "secular_root_f64", "secular_root_mp",
+    "Inner", "Norm",
 ]

@@ -88,7 +88,7 @@ from .derivation import Derivation, Step
 from .errors import InputError, PrecisionError
 
 __all__ = ["R", "FALLBACK_DPS", "green_function", "green_f64", "green_mp", "green_gram",
-           "green_gram_mp", "green_derivation"]
+           "green_gram_mp", "green_derivation", "laplace_power_coeffs"]
 
 #: The distance variable of every closed form returned here.
 R = sp.Symbol("r", positive=True)
