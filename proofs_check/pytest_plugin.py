@@ -203,8 +203,10 @@ def parse_baseline(text):
                 raise BaselineError(f"entry {cid!r} lacks {key!r}")
             val = entry[key]
             ok = isinstance(val, types) and not isinstance(val, bool)
+            if isinstance(val, float) and math.isnan(val):
+                ok = False  # a NaN would silently disable every comparison
             if key in ("worst_margin", "f64_mp_digits") and isinstance(val, str):
-                ok = val in ("inf", "-inf", "nan")
+                ok = val in ("inf", "-inf")
             if not ok:
                 raise BaselineError(f"entry {cid!r}: {key} = {val!r} has the wrong type")
     return run, claims
@@ -311,6 +313,13 @@ class _ProofsSession:
     def _load_baseline(self):
         path = self.baseline_path
         remedy = ("fix it, or delete it and record a new one with --proofs-update-baseline")
+        if self.update:
+            from ._io import check_writable
+            from theory.errors import ProofsCheckError
+            try:
+                check_writable(path)
+            except ProofsCheckError as exc:
+                raise pytest.UsageError(f"--proofs-update-baseline: {exc}") from None
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
@@ -320,15 +329,16 @@ class _ProofsSession:
             raise pytest.UsageError(f"proofs-check baseline {path} does not exist; record it "
                                     f"with --proofs-baseline {path} --proofs-update-baseline")
         except (OSError, UnicodeDecodeError) as exc:
-            if self.update:
-                return
             raise pytest.UsageError(f"proofs-check baseline {path} cannot be read "
                                     f"({exc}); {remedy}") from None
         try:
             run, claims = parse_baseline(text)
         except BaselineError as exc:
-            if self.update:  # rewriting it is the remedy
-                return
+            if self.update:  # never overwrite a file that is not ours
+                raise pytest.UsageError(
+                    f"--proofs-update-baseline: {path} exists and is not a proofs-check "
+                    f"baseline ({exc}); refusing to overwrite it: delete it or choose another "
+                    f"path") from None
             raise pytest.UsageError(f"proofs-check baseline {path} is malformed: {exc}; "
                                     f"{remedy}") from None
         if self.update:

@@ -249,3 +249,38 @@ def test_inactive_without_the_flag(pytester):
     res = pytester.runpytest_subprocess("-v")
     res.assert_outcomes(passed=1)
     assert "proofs-check:" not in res.stdout.str()  # no header line, no items
+
+
+@pytest.mark.parametrize("value", ["NaN", '"nan"'])
+def test_a_baseline_with_nan_is_malformed_not_silently_disabled(pytester, claims_file, value):
+    path = pytester.path / "baseline.json"
+    path.write_text('{"schema": "%s", "run": {"tier": "fast", "seed": 0, "dps": 20}, '
+                    '"claims": {"user.norm_drops": {"status": "verified", "worst_margin": %s, '
+                    '"f64_mp_digits": 12.0, "instances": 3, "mutants_refuted": []}}}'
+                    % (BASELINE_SCHEMA, value))
+    res = run(pytester, claims_file, "--proofs-baseline", str(path))
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*is malformed: entry 'user.norm_drops': worst_margin = *"])
+
+
+def test_update_baseline_refuses_to_overwrite_a_file_that_is_not_a_baseline(pytester,
+                                                                            claims_file):
+    path = pytester.path / "notes.json"
+    path.write_text('{"my": "precious data"}')
+    res = run(pytester, claims_file, "--proofs-baseline", str(path), "--proofs-update-baseline")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*exists and is not a proofs-check baseline*refusing to overwrite*"])
+    assert path.read_text() == '{"my": "precious data"}'
+
+
+def test_update_baseline_into_a_missing_directory_fails_before_any_work(pytester, claims_file):
+    path = pytester.path / "no" / "such" / "dir" / "b.json"
+    res = run(pytester, claims_file, "--proofs-baseline", str(path), "--proofs-update-baseline")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--proofs-update-baseline: *"])
+
+
+def test_proofs_dps_beyond_the_range_is_a_usage_error(pytester, claims_file):
+    res = run(pytester, claims_file, "--proofs-dps", "6000")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--proofs-dps: dps = 6000*"])
