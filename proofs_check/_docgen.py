@@ -251,6 +251,38 @@ def refresh_claim_pages(outdir, claims=None):
     return paths
 
 
+RULE_BEGIN, RULE_END = "<!-- proofs-check:rule -->", "<!-- /proofs-check:rule -->"
+
+
+def rule_block():
+    """The decision rule as a Markdown block, from :mod:`proofs_check.decision`."""
+    from .decision import F64_RULE, MAX_ABSORBED, MP_RULE
+    return "\n".join([
+        RULE_BEGIN, "```", f"float64:  {F64_RULE}", f"mp:       {MP_RULE}", "```", "",
+        "(`accuracy`: the engine's a-posteriori relative accuracy of the result; `u` = 2^-52; "
+        "`cond`: the claim's condition number of its margin formula.)  A float64 margin is "
+        "conclusive when |margin| > tol; a negative margin inside a tolerance wider than "
+        f"{MAX_ABSORBED:g} is undecided, never a pass.", RULE_END])
+
+
+def refresh_rule_blocks(paths):
+    """Rewrite the generated rule block of each Markdown file; return the changed paths."""
+    changed = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        a, b = text.index(RULE_BEGIN), text.index(RULE_END) + len(RULE_END)
+        new = text[:a] + rule_block() + text[b:]
+        if new != text:
+            atomic_write_text(path, new)
+            changed.append(path)
+    return changed
+
+
+#: Hand-written pages that state the rule (in a generated block).
+RULE_PAGES = ("docs/guide.md", "docs/reliability.md")
+
+
 def write_derivation_pages(outdir, progress=None):
     """Write ``outdir/<id>.md`` (Markdown) for every derivation; return the paths.
 
@@ -278,7 +310,9 @@ def main(argv=None):
 
     def say(msg):
         sys.stderr.write(msg + "\n")
-    paths = write_derivation_pages(os.path.join(root, "derivations"), say)
+    paths = refresh_rule_blocks([os.path.join(root, os.path.relpath(p, "docs"))
+                                 for p in RULE_PAGES])
+    paths += write_derivation_pages(os.path.join(root, "derivations"), say)
     if static:
         paths += refresh_claim_pages(os.path.join(root, "claims"))
     else:

@@ -107,3 +107,16 @@ def test_guide_covers_the_commands():
                    "from proofs_check.claim import Claim, Mutant, Outcome",
                    "from proofs_check.papers.mobahi2020.domains import standard_domain"):
         assert needle in guide, f"docs/guide.md does not mention {needle!r}"
+
+
+def test_rule_blocks_are_generated_from_the_decision_module():
+    """The guide and the reliability page state the tolerance rule only in a block generated
+    from proofs_check.decision (one rule, stated once)."""
+    from proofs_check.decision import F64_RULE, MP_RULE
+    for rel in _docgen.RULE_PAGES:
+        text = (pathlib.Path(__file__).resolve().parent.parent / rel).read_text(encoding="utf-8")
+        a = text.index(_docgen.RULE_BEGIN)
+        b = text.index(_docgen.RULE_END) + len(_docgen.RULE_END)
+        assert text[a:b] == _docgen.rule_block(), f"{rel}: run python -m proofs_check._docgen"
+        assert F64_RULE in text[a:b] and MP_RULE in text[a:b]
+        assert "16 u" not in text[:a] + text[b:], f"{rel} restates the rule outside the block"
