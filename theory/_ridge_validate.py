@@ -14,7 +14,8 @@ import numpy as np
 from . import _validate as V
 from .errors import InputError
 
-__all__ = ["show", "check_lam", "check_xi", "check_vector", "check_design", "check_alpha", "check_tau"]
+__all__ = ["show", "check_lam", "check_xi", "check_vector", "check_design", "check_alpha",
+           "check_tau"]
 
 
 def show(v):

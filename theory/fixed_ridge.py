@@ -33,12 +33,14 @@ from functools import cached_property
 
 import numpy as np
 
+from . import _ridge_accuracy as acc
 from . import _validate as V
-from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
+from ._mp import GUARD_DIGITS, make_context, to_mp_array
 from ._ridge_validate import check_design, check_lam, check_xi
 from .distill import F64_MAX_K, MP_MAX_SECONDS, estimate_mp_seconds
 from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError
+from .ridge_filters import filters_and_targets
 
 __all__ = ["RidgeTrajectory", "fixed_ridge_distill", "fixed_ridge_distill_design",
            "ridge_trajectory_agreement"]
@@ -110,59 +112,6 @@ class RidgeTrajectory:
         return C @ Z.T
 
 
-def _run_filters(a, xi, one):
-    """(filters, targets) of steps 0..k; works for float64 and mpf arrays."""
-    k = len(xi)
-    f = np.empty((k + 1, a.shape[0]), dtype=a.dtype)
-    g = np.empty_like(f)
-    f[0], g[0] = a, one
-    for t in range(1, k + 1):
-        g[t] = (1 - xi[t - 1]) + xi[t - 1] * f[t - 1]
-        f[t] = a * g[t]
-    return f, g
-
-
-def _error_bound(a, xi, f, g, delta_a, unit):
-    """Per step t, (max_j e_t, max_j |f_t|): a first-order bound on the absolute error of
-    the filters and their computed size.
-
-    e_0 = delta_a + 2u|a| (a = d/(d + lam): two roundings), and
-    e_t = |a xi_t| e_{t-1} + 4u|a| (|1 - xi_t| + |xi_t f_{t-1}|) + |g_t| delta_a:
-    the error inherited through xi_t f_{t-1}, the 4 roundings of a((1 - xi) + xi f), and
-    the eigenvalue error delta_a entering through the factor a.  Generic in the number type
-    (an mp context avoids overflow for huge weights).
-    """
-    absa = abs(a)
-    e = delta_a + 2 * unit * absa
-    out = [(max(e), max(abs(f[0])))]
-    for t in range(1, f.shape[0]):
-        x = xi[t - 1]
-        e = abs(x) * absa * e + 4 * unit * absa * (abs(1 - x) + abs(x * f[t - 1])) \
-            + abs(g[t]) * delta_a
-        out.append((max(e), max(abs(f[t]))))
-    return out
-
-
-def _relative(bound, slack=1):
-    """max_t e_t/(|f_t| - slack e_t): relative to the exact filter's norm, which is at least
-    the computed norm minus the error; inf once the error reaches the computed norm."""
-    worst = 0.0
-    for e, size in bound:
-        if e == 0:
-            continue
-        if size - slack * e <= 0:
-            return math.inf
-        worst = max(worst, e / (size - slack * e))
-    return worst
-
-
-def _delta_a(d, lam, n, kind, unit):
-    """Eigenvalue error of a backward-stable eigh (n u d_max; SVD: 2 n u s_max^2) mapped
-    through a = d/(d + lam): lam delta_d/(d + lam)^2."""
-    dd = (1 if kind == "gram" else 2) * n * unit * max(d)
-    return lam * dd / (d + lam) ** 2
-
-
 def _spectral_f64(kind, M):
     """(d ascending, U, W) in float64 for a Gram matrix or a design."""
     if kind == "gram":
@@ -180,14 +129,14 @@ def _run_f64(kind, M, y, lam, xi):
         lam = float(lam)
         a = d / (d + lam)
         try:
-            f, g = _run_filters(a, xi, 1.0)
+            f, g = filters_and_targets(a, xi, 1.0)
         except FloatingPointError as exc:
             raise PrecisionError(f"the filters overflow float64 ({exc}) with weights up to "
                                  f"|xi| = {float(np.max(np.abs(xi))):.3g}; use the mp engine "
                                  f"(dps=...)") from exc
         try:
-            accuracy = float(_relative(_error_bound(
-                a, xi, f, g, _delta_a(d, lam, max(M.shape), kind, V.EPS64), V.EPS64)))
+            accuracy = float(acc.relative(acc.error_bound(
+                a, xi, f, g, acc.eigen_error_in_a(d, lam, max(M.shape), kind, V.EPS64), V.EPS64)))
         except FloatingPointError:  # the bound itself overflows: no digit is certain
             accuracy = math.inf
         z = U.T @ y
@@ -241,7 +190,7 @@ def _run_mp(kind, M, y, lam, xi, work_dps, unit):
     d, U, W, method = _spectral_mp(ctx, kind, M, unit)
     lam_m = ctx.mpf(lam)
     a = d / (d + lam_m)
-    f, g = _run_filters(a, to_mp_array(ctx, xi), ctx.one)
+    f, g = filters_and_targets(a, to_mp_array(ctx, xi), ctx.one)
     ym = to_mp_array(ctx, y)
     z = np.array([ctx.fdot(U[:, j], ym) for j in range(U.shape[1])], dtype=object)
     return RidgeTrajectory(filters=f, targets=g, eigenvalues=d, a=a, z=z, basis=U,
@@ -249,32 +198,9 @@ def _run_mp(kind, M, y, lam, xi, work_dps, unit):
                            kind=kind, dps=work_dps, method=method)
 
 
-def _amplification_digits(kind, M, lam, xi):
-    """Decimal digits the filters can lose: the bound of :func:`_error_bound` in units of
-    the working precision, evaluated in mp (no overflow) at 20, 40, ... digits until that
-    evaluation's own error (the bound times 10^-digits) leaves its filters' sizes known."""
-    Mf = np.asarray(M, dtype=object).astype(np.float64)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        s = np.linalg.svd(Mf, compute_uv=False) if kind == "design" else \
-            np.abs(np.linalg.eigvalsh(0.5 * (Mf + Mf.T)))
-    for digits in (20, 40, 80, 160, 320, 640):
-        ctx = make_context(digits)
-        d = to_mp_array(ctx, s * s if kind == "design" else s)
-        lam_m = ctx.mpf(lam)
-        a = d / (d + lam_m)
-        xm = to_mp_array(ctx, xi)
-        f, g = _run_filters(a, xm, ctx.one)
-        bound = _error_bound(a, xm, f, g, _delta_a(d, lam_m, max(Mf.shape), kind, 1), 1)
-        rel = _relative(bound, slack=ctx.mpf(10) ** -digits)
-        if rel != math.inf:
-            return max(0, math.ceil(float(ctx.log10(rel)))) if rel > 1 else 0
-    raise PrecisionError(f"the weights (up to |xi| = {float(max(abs(x) for x in xm)):.3g}) "
-                         f"amplify rounding by more than 10^600; no precision is planned for that")
-
-
 def ridge_trajectory_agreement(a, b):
-    """Digits to which two trajectories agree: the minimum over the eigenvalues and each row
-    of the filters of :func:`~theory._mp.digits_of_agreement` (0 if the shapes differ).
+    """Digits to which two trajectories agree: the eigenvalues and each row of the filters,
+    normwise (as :func:`~theory._mp.digits_of_agreement`); 0 if the shapes differ.
 
     >>> import numpy as np
     >>> tr = fixed_ridge_distill(np.eye(2), np.ones(2), 1.0, [0.5])
@@ -283,9 +209,8 @@ def ridge_trajectory_agreement(a, b):
     """
     if a.filters.shape != b.filters.shape:
         return 0.0
-    parts = [digits_of_agreement(a.eigenvalues, b.eigenvalues)]
-    parts += [digits_of_agreement(x, z) for x, z in zip(a.filters, b.filters)]
-    return min(parts)
+    return min(acc.rowwise_digits([a.eigenvalues], [b.eigenvalues]),
+               acc.rowwise_digits(a.filters, b.filters))
 
 
 def _round(ctx, arr):
@@ -297,7 +222,7 @@ def _round(ctx, arr):
 def _confirmed_mp(kind, M, y, lam, xi, dps, unit):
     """Run at dps + g and dps + 2g digits (g: guard plus the digits the recursion can lose);
     accept only if the two agree to dps digits (STYLE rule 7)."""
-    g = GUARD_DIGITS + _amplification_digits(kind, M, lam, xi)
+    g = GUARD_DIGITS + acc.amplification_digits(kind, M, lam, xi)
     lo = _run_mp(kind, M, y, lam, xi, dps + g, unit)
     hi = _run_mp(kind, M, y, lam, xi, dps + 2 * g, unit)
     agree = ridge_trajectory_agreement(lo, hi)

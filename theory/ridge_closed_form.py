@@ -3,7 +3,8 @@ r"""Constant ground-truth weight: every step as a function of the first fit, and
 With the same weight ``alpha = 1 - xi`` at every step, ``q = 1 - alpha`` and Borup &
 Andersen's indexing (tau = 1 is the plain ridge fit, ``a = d/(d + lam)``):
 
-    b_tau(a) = b_inf + (q a)^(tau-1) (a - b_inf),     b_inf = alpha a/(1 - q a) = alpha d/(alpha d + lam),
+    b_tau(a) = b_inf + (q a)^(tau-1) (a - b_inf),
+    b_inf = alpha a/(1 - q a) = alpha d/(alpha d + lam),
     b_tau(a) = a g_tau(q a),    g_tau(x) = alpha sum_{i=0}^{tau-2} x^i + x^(tau-1),
 
 so ``yhat_tau = P M_tau y`` with ``M_tau = g_tau(q P)`` a function of the first fit
@@ -46,7 +47,8 @@ def limit_filter_expr():
 
 
 def closed_form_filter_expr():
-    """b_tau(a) = b_inf + ((1 - alpha) a)^(tau - 1) (a - b_inf), in :data:`A`, :data:`ALPHA`, :data:`TAU`.
+    """b_tau(a) = b_inf + ((1 - alpha) a)^(tau - 1) (a - b_inf), in :data:`A`, :data:`ALPHA`,
+    :data:`TAU`.
 
     >>> sp.simplify(closed_form_filter_expr().subs(TAU, 1))
     a
@@ -64,10 +66,10 @@ def _inputs(d, lam, alpha, tau=None):
 
 def _pieces(d, lam, alpha):
     """(q a, b_inf, a - b_inf) elementwise, cancellation-free (works for float64 and mpf)."""
-    q = 1 - alpha
-    qa = q * d / (d + lam)
-    den = alpha * d + lam
-    return qa, alpha * d / den, qa * lam / den
+    # arrays first: mpf * ndarray tries (slowly) to convert the whole array to one mpf
+    qa = d * (1 - alpha) / (d + lam)
+    den = d * alpha + lam
+    return qa, d * alpha / den, qa * lam / den
 
 
 def closed_form_filter_f64(d, lam, alpha, tau):
@@ -97,7 +99,8 @@ def closed_form_filter_mp(ctx, d, lam, alpha, tau):
 
 
 def closed_form_log_filter_f64(d, lam, alpha, tau):
-    """log b_tau in float64 without underflow: logaddexp(log b_inf, (tau-1) log(q a) + log(a - b_inf)).
+    """log b_tau in float64 without underflow:
+    logaddexp(log b_inf, (tau-1) log(q a) + log(a - b_inf)).
 
     Entries with d = 0 (b_tau = 0) are -inf.
 
@@ -123,7 +126,7 @@ def closed_form_log_filter_f64(d, lam, alpha, tau):
 def _multiplier(x, alpha, tau, one):
     g = one  # Horner on g_tau(x) = x^(tau-1) + alpha (x^(tau-2) + ... + 1)
     for _ in range(tau - 1):
-        g = alpha + x * g
+        g = x * g + alpha
     return g
 
 
@@ -152,7 +155,7 @@ def first_fit_multiplier_mp(ctx, a, alpha, tau):
     check_alpha(alpha)
     tau = check_tau(tau)
     alpha = ctx.mpf(alpha)
-    return _multiplier((1 - alpha) * a, alpha, tau, np.array([ctx.one] * a.size, dtype=object))
+    return _multiplier(a * (1 - alpha), alpha, tau, np.array([ctx.one] * a.size, dtype=object))
 
 
 def limit_filter_f64(d, lam, alpha):
@@ -177,7 +180,7 @@ def limit_filter_mp(ctx, d, lam, alpha):
     d, _ = _inputs(d, lam, alpha)
     alpha = ctx.mpf(alpha)
     d = to_mp_array(ctx, d)
-    return alpha * d / (alpha * d + ctx.mpf(lam))
+    return d * alpha / (d * alpha + ctx.mpf(lam))
 
 
 def amplified_ridge(lam, alpha):

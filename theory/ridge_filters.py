@@ -30,7 +30,8 @@ from ._mp import to_mp_array
 from ._ridge_validate import check_vector, check_xi, show
 from .errors import InputError
 
-__all__ = ["A", "ridge_filters_f64", "ridge_filters_mp", "filter_coefficients_expr",
+__all__ = ["A", "filters_and_targets", "ridge_filters_f64", "ridge_filters_mp",
+           "filter_coefficients_expr",
            "filter_coefficients_f64", "filter_coefficients_mp", "filter_polynomial_expr",
            "weights_from_coefficients_expr", "weights_from_coefficients_f64",
            "weights_from_coefficients_mp", "interpolating_coefficients_f64",
@@ -57,6 +58,24 @@ def _to_sympy(v):
     return sp.Rational(float(v)) if isinstance(v, (float, np.floating)) else sp.Rational(v)
 
 
+def filters_and_targets(a, xi, one):
+    """(f_t, g_t) for t = 0..k, g_t = (1 - xi_t) + xi_t f_{t-1} the mixed target's filter
+    (g_0 = 1) and f_t = a g_t; for float64 or mpf arrays alike (no validation).
+
+    >>> [v.tolist() for v in filters_and_targets(np.array([0.5]), np.array([0.5]), 1.0)]
+    [[[0.5], [0.375]], [[1.0], [0.75]]]
+    """
+    k = len(xi)
+    f = np.empty((k + 1, a.shape[0]), dtype=a.dtype)
+    g = np.empty_like(f)
+    f[0], g[0] = a, one
+    for t in range(1, k + 1):
+        # array first: mpf * ndarray tries (slowly) to convert the whole array to one mpf
+        g[t] = f[t - 1] * xi[t - 1] + (1 - xi[t - 1])
+        f[t] = a * g[t]
+    return f, g
+
+
 def ridge_filters_f64(a, xi):
     """Rows f_0(a) = a, ..., f_k(a) by the recursion; shape (k+1, n).
 
@@ -68,12 +87,8 @@ def ridge_filters_f64(a, xi):
     """
     a = check_vector(a, "a").astype(np.float64)
     xi = check_xi(xi).astype(np.float64)
-    out = np.empty((xi.size + 1, a.size))
-    out[0] = a
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        for t, x in enumerate(xi, start=1):
-            out[t] = a * ((1.0 - x) + x * out[t - 1])
-    return out
+        return filters_and_targets(a, xi, 1.0)[0]
 
 
 def ridge_filters_mp(ctx, a, xi):
@@ -84,12 +99,7 @@ def ridge_filters_mp(ctx, a, xi):
     ['0.5', '0.375']
     """
     a = to_mp_array(ctx, check_vector(a, "a"))
-    xi = to_mp_array(ctx, check_xi(xi))
-    out = np.empty((xi.size + 1, a.size), dtype=object)
-    out[0] = a
-    for t, x in enumerate(xi, start=1):
-        out[t] = a * ((1 - x) + x * out[t - 1])
-    return out
+    return filters_and_targets(a, to_mp_array(ctx, check_xi(xi)), ctx.one)[0]
 
 
 def _product_coefficients(xi, one):

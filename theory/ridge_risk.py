@@ -92,7 +92,8 @@ def oracle_filter_mp(ctx, s2, theta, sigma2):
 
 
 def _risk(s2, theta, sigma2, p, w):
-    return sum(w * (theta * theta * (1 - p) ** 2 + sigma2 * p * p / s2))
+    # arrays before mpf scalars throughout: mpf * ndarray tries (slowly) to convert the array
+    return sum(w * (theta * theta * (1 - p) ** 2 + p * p / s2 * sigma2))
 
 
 def _risk_inputs(s2, theta, sigma2, p, w):
@@ -117,7 +118,7 @@ def filter_risk_mp(ctx, s2, theta, sigma2, p, w):
 
 
 def _in_sample(s2, theta, sigma2, p, n):
-    return sum(s2 * theta * theta * (1 - p) ** 2 + sigma2 * p * p) / n
+    return sum(s2 * theta * theta * (1 - p) ** 2 + p * p * sigma2) / n
 
 
 def _check_n(n):
@@ -145,7 +146,7 @@ def in_sample_risk_mp(ctx, s2, theta, sigma2, p, n):
 
 def _oracle_risk(s2, theta, sigma2, n):
     snr = s2 * theta * theta
-    return sum(sigma2 * snr / (snr + sigma2)) / n
+    return sum(snr / (snr + sigma2) * sigma2) / n
 
 
 def oracle_risk_f64(s2, theta, sigma2, n):
@@ -169,7 +170,7 @@ def oracle_risk_mp(ctx, s2, theta, sigma2, n):
 def _one_step(s2, theta, sigma2, lam, w):
     a = s2 / (s2 + lam)
     b = a * lam / (s2 + lam)  # a (1 - a) without the cancellation of 1 - a near a = 1
-    th2, noise = theta * theta, sigma2 / s2
+    th2, noise = theta * theta, (1 / s2) * sigma2
     r_t = sum(w * (th2 * (1 - a) ** 2 + noise * a * a))
     lin = 2 * sum(w * b * (th2 * (1 - a) - noise * a))
     quad = sum(w * b * b * (th2 + noise))
