@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from theory import InputError, PrecisionError
+from theory import InputError, PrecisionError, ResourceError
 from theory._mp import digits_of_agreement, make_context, to_f64, to_mp_array
 from theory.fixed_ridge import fixed_ridge_distill, fixed_ridge_distill_design
 from theory.ridge_closed_form import (closed_form_filter_f64, closed_form_log_filter_f64,
@@ -180,6 +180,24 @@ def test_float64_accuracy_bounds_the_error_against_mp():
         for t in range(len(xi) + 1):
             err = np.max(np.abs(f64.filters[t] - to_f64(mp.filters[t])))
             assert err <= f64.accuracy * np.max(np.abs(f64.filters[t]))
+
+
+def test_mp_small_eigenvalues_keep_relative_digits_float64_does_not():
+    """RBF on close points: eigenvalues down to ~3e-14 of the largest.  float64's eigh gets
+    them with absolute error ~n u d_max, so their filters lose most relative digits; the mp
+    engine keeps >= dps relative digits in every single entry (entrywise_digits)."""
+    x = np.linspace(0, 0.5, 12)
+    K = rbf_gram(x, x, 10.0)
+    xi = [0.75] * 5
+    mp = fixed_ridge_distill(K, np.ones(12), 1e-3, xi, dps=30)
+    f64 = fixed_ridge_distill(K, np.ones(12), 1e-3, xi)
+    assert mp.entrywise_digits >= 30 and mp.confirmed_digits >= 30
+    smallest = float(mp.filters[-1][0])
+    # float64: absolute eigenvalue error ~ 12 u d_max ~ 1e-14 against d_min ~ 3e-14; the
+    # relative error of the smallest filter is far above anything rounding alone would give
+    assert abs(f64.filters[-1][0] - smallest) / smallest > 1e6 * EPS64
+    # and within the float64 engine's own (normwise) accuracy claim
+    assert abs(f64.filters[-1][0] - smallest) <= f64.accuracy * np.max(np.abs(f64.filters[-1]))
 
 
 # ------------------------------------------------------------------------------------------
@@ -396,6 +414,8 @@ def test_validation_errors_name_value_and_remedy():
         fixed_ridge_distill_design(np.zeros((0, 3)), np.ones(0), 1.0, [])
     with pytest.raises(InputError, match="square"):
         fixed_ridge_distill(np.ones((2, 3)), np.ones(2), 1.0, [])
+    with pytest.raises(ResourceError, match="estimated at .* pass force=True"):
+        fixed_ridge_distill(np.eye(1500), np.ones(1500), 1.0, [0.5], dps=50)
 
 
 def test_float64_overflow_is_a_precision_error():

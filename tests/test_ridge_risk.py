@@ -248,7 +248,7 @@ def test_high_noise_threshold_and_limit_in_mp():
 def test_risk_validation():
     with pytest.raises(InputError, match=r"s2\[1\] = 0.0 must be > 0"):
         oracle_filter_f64([1.0, 0.0], [1.0, 1.0], 1.0)
-    with pytest.raises(InputError, match=r"sigma2\[0\] = 0.0 must be > 0"):
+    with pytest.raises(InputError, match=r"sigma2 = 0.0 must be > 0"):
         oracle_filter_f64([1.0], [1.0], 0.0)
     with pytest.raises(InputError, match="theta has length 1 but 2"):
         in_sample_risk_f64([1.0, 2.0], [1.0], 1.0, [0.5, 0.5], 3)

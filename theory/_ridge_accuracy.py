@@ -96,21 +96,27 @@ def amplification_digits(kind, M, lam, xi):
                          f"amplify rounding by more than 10^600; no precision is planned for that")
 
 
-def rowwise_digits(A, B):
+def rowwise_digits(A, B, entrywise=False):
     """min over rows of -log10(max|A_r - B_r| / max(|A_r|, |B_r|)) (normwise per row, as
-    :func:`~theory._mp.digits_of_agreement`), with one wide context for all rows: one
-    context per row costs ~1 ms, which dominates long trajectories."""
+    :func:`~theory._mp.digits_of_agreement`), or with ``entrywise`` the least relative
+    agreement of single entries (entries 0 in both skipped).  One wide context serves all
+    rows: one context per row costs ~1 ms, which dominates long trajectories."""
     ctx = make_context(_COMPARE_DPS)
     worst = ctx.zero
     for ra, rb in zip(A, B):
-        xa, xb = [ctx.mpf(v) for v in ra], [ctx.mpf(v) for v in rb]
-        err = max((abs(u - v) for u, v in zip(xa, xb)), default=ctx.zero)
-        if ctx.isnan(err) or ctx.isinf(err):
+        pairs = [(ctx.mpf(u), ctx.mpf(v)) for u, v in zip(ra, rb)]
+        if any(ctx.isnan(u) or ctx.isnan(v) or ctx.isinf(u) or ctx.isinf(v) for u, v in pairs):
             return 0.0
-        if err == 0:
-            continue
-        scale = max(max(abs(u), abs(v)) for u, v in zip(xa, xb))
-        if scale == 0:
-            return 0.0
-        worst = max(worst, err / scale)
+        if entrywise:
+            groups = [[p] for p in pairs if p[0] != 0 or p[1] != 0]
+        else:
+            groups = [pairs]
+        for grp in groups:
+            err = max((abs(u - v) for u, v in grp), default=ctx.zero)
+            if err == 0:
+                continue
+            scale = max(max(abs(u), abs(v)) for u, v in grp)
+            if scale == 0:
+                return 0.0
+            worst = max(worst, err / scale)
     return math.inf if worst == 0 else float(-make_context(20).log10(worst))

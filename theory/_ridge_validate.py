@@ -14,7 +14,7 @@ import numpy as np
 from . import _validate as V
 from .errors import InputError
 
-__all__ = ["show", "check_lam", "check_xi", "check_vector", "check_design", "check_alpha",
+__all__ = ["show", "check_noise", "check_lam", "check_xi", "check_vector", "check_design", "check_alpha",
            "check_tau"]
 
 
@@ -68,7 +68,18 @@ def check_xi(xi):
     return arr
 
 
-def check_vector(v, name, n=None, *, positive=False, nonnegative=False, allow_empty=False):
+def check_noise(sigma2, *, positive):
+    """The noise variance sigma^2: finite, > 0 (``positive``) or >= 0."""
+    _scalar(sigma2, "sigma2", "pass the noise variance sigma^2")
+    if (sigma2 <= 0) if positive else (sigma2 < 0):
+        need = "> 0 (the oracle filter is 0/0 without noise on a zero signal)" if positive \
+            else ">= 0"
+        raise InputError(f"sigma2 = {show(sigma2)} must be {need}; pass the noise variance")
+    return sigma2
+
+
+def check_vector(v, name, n=None, *, positive=False, nonnegative=False, allow_empty=False,
+                 remedy="fix the input"):
     """A 1-D real vector (of length ``n`` if given), optionally > 0 or >= 0 entrywise."""
     arr = V.as_real_array(v, name, allow_mp=True)
     if arr.ndim != 1:
@@ -82,8 +93,7 @@ def check_vector(v, name, n=None, *, positive=False, nonnegative=False, allow_em
         bad = [i for i, x in enumerate(arr) if (x <= 0 if positive else x < 0)]
         if bad:
             need = "> 0" if positive else ">= 0"
-            raise InputError(f"{name}[{bad[0]}] = {show(arr[bad[0]])} must be {need}; drop the "
-                             f"zero directions (they are outside the range of X) or fix the input")
+            raise InputError(f"{name}[{bad[0]}] = {show(arr[bad[0]])} must be {need}; {remedy}")
     return arr
 
 

@@ -56,13 +56,17 @@ class RidgeTrajectory:
     Per step t = 0..k (row 0 the teacher): ``filters`` f_t(a_j), ``targets`` g_t(a_j) (the
     mixed target's filter), and, computed on first access, ``fitted`` (yhat_t, k+1 x n) and
     ``coefficients`` (c_t in R^n for a kernel, theta_t in R^d for a design).
-    Also ``xi``, ``lam``, ``y``, ``kind`` ("gram" or "design"), ``dps`` (None for float64),
-    ``method`` (the eigensolver).
+    Also ``xi`` (for mp at the confirming run's precision: replaying large weights
+    amplifies their rounding), ``lam``, ``y``, ``kind`` ("gram" or "design"), ``dps`` (None
+    for float64), ``method`` (the eigensolver).
 
     Accuracy: ``accuracy`` bounds the relative (normwise, per step) error of the filters:
     float64: a first-order running error bound of the recursion plus the eigenvalue error
     of a backward-stable eigh/SVD (fitted values and coefficients add ~n u from the basis);
-    mp: 10^-dps, confirmed by a second run to ``confirmed_digits``.
+    mp: 10^-dps, confirmed by a second run to ``confirmed_digits`` (normwise), while
+    ``entrywise_digits`` is the least relative agreement of any single eigenvalue or filter
+    value: tiny eigenvalues of a graded Gram matrix (RBF on close points) carry fewer
+    relative digits than the normwise dps.
     """
 
     filters: np.ndarray
@@ -80,6 +84,7 @@ class RidgeTrajectory:
     method: str = "numpy.linalg.eigh"
     confirmed_digits: float = float("nan")
     accuracy: float = float("nan")
+    entrywise_digits: float = float("nan")
 
     @property
     def steps(self):
@@ -236,8 +241,11 @@ def _confirmed_mp(kind, M, y, lam, xi, dps, unit):
                            eigenvalues=_round(ctx, hi.eigenvalues), a=_round(ctx, hi.a),
                            z=_round(ctx, hi.z), basis=hi.basis,
                            coefficient_basis=hi.coefficient_basis, y=_round(ctx, hi.y),
-                           xi=_round(ctx, hi.xi), lam=ctx.mpf(hi.lam), kind=kind, dps=dps,
-                           method=hi.method, confirmed_digits=agree, accuracy=10.0 ** (-dps))
+                           xi=hi.xi, lam=ctx.mpf(hi.lam), kind=kind, dps=dps,
+                           method=hi.method, confirmed_digits=agree, accuracy=10.0 ** (-dps),
+                           entrywise_digits=min(
+                               acc.rowwise_digits([lo.eigenvalues], [hi.eigenvalues], True),
+                               acc.rowwise_digits(lo.filters, hi.filters, True)))
 
 
 def _check_budget(n, k, dps, force):
@@ -269,14 +277,24 @@ def _distill(kind, M, y, lam, xi, dps, force, unit=V.EPS64):
 
 
 def fixed_ridge_distill(G, y, lam, xi, *, dps=None, force=False):
-    """Teacher and k fixed-ridge students over a kernel Gram matrix; a :class:`RidgeTrajectory`.
+    """c_t = (G + lam I)^-1 t_t, t_0 = y, t_t = xi_t G c_{t-1} + (1 - xi_t) y (t = 1..k):
+    the teacher and k fixed-ridge students over a kernel Gram matrix, as a
+    :class:`RidgeTrajectory`.
 
     ``xi`` holds xi_1..xi_k (empty: the teacher alone).  ``dps=None``: float64 (one
     ``numpy.linalg.eigh``); ``dps=N``: mpmath (``theory.eigen.eigh_mp``) at N digits plus
     guard digits that cover what the recursion can lose to large weights, confirmed by a
-    second run (:class:`~theory.errors.PrecisionError` if they disagree).
+    second run (:class:`~theory.errors.PrecisionError` if they disagree).  Budgets as in
+    :func:`theory.distill.self_distill` (:class:`~theory.errors.ResourceError` unless
+    ``force=True``).
 
+    Source: docs/theory/borup2021.md §1 (the notebook's ``distill``) [code].
     Domain: G symmetric PSD n x n, y of length n, lam > 0, finite real xi.
+
+    >>> import numpy as np
+    >>> tr = fixed_ridge_distill(np.diag([1.0, 3.0]), np.ones(2), 1.0, [0.5, 0.5])
+    >>> tr.filters[:, 1].tolist()  # a = 3/4: f_t = a (1/2 + f_{t-1}/2)
+    [0.75, 0.65625, 0.62109375]
     """
     G = V.check_gram(G)
     unit = V.EPS64 if (G.dtype != object or dps is None) else 10.0 ** (-V.check_dps(dps))
@@ -285,10 +303,18 @@ def fixed_ridge_distill(G, y, lam, xi, *, dps=None, force=False):
 
 
 def fixed_ridge_distill_design(X, y, lam, xi, *, dps=None, force=False):
-    """:func:`fixed_ridge_distill` for linear ridge on a design X (n x d, any shape): the
-    coefficients are theta_t; float64 uses one thin SVD, mp the eigendecomposition of the
+    """theta_t = (X^T X + lam I)^-1 X^T t_t with the mixed targets of
+    :func:`fixed_ridge_distill`: linear ridge on a design X (n x d, n < d allowed); the
+    coefficients are theta_t.  float64 uses one thin SVD, mp the eigendecomposition of the
     smaller of X X^T, X^T X.
 
+    Source: docs/theory/pareek2024.md §1, docs/theory/das2023.md §1 [derived].
     Domain: real X, y of length n, lam > 0, finite real xi.
+
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    >>> tr = fixed_ridge_distill_design(X, np.array([1.0, 1.0, 5.0]), 1.0, [])
+    >>> tr.coefficients[0].round(12).tolist()  # (X^T X + I)^-1 X^T y
+    [0.5, 0.4]
     """
     return _distill("design", check_design(X), y, lam, xi, dps, force)

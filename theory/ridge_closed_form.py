@@ -58,7 +58,8 @@ def closed_form_filter_expr():
 
 
 def _inputs(d, lam, alpha, tau=None):
-    d = check_vector(d, "d", nonnegative=True)
+    d = check_vector(d, "d", nonnegative=True,
+                     remedy="pass eigenvalues of a PSD Gram matrix (or s^2 of a design)")
     check_lam(lam)
     check_alpha(alpha)
     return d, (check_tau(tau) if tau is not None else None)

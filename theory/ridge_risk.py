@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
-from ._ridge_validate import check_lam, check_vector, show
+from ._ridge_validate import check_lam, check_noise, check_vector, show
 from .errors import InputError, PrecisionError
 from .ridge_filters import (interpolating_coefficients_f64, interpolating_coefficients_mp,
                             weights_from_coefficients_f64, weights_from_coefficients_mp)
@@ -48,18 +48,16 @@ __all__ = ["oracle_filter_f64", "oracle_filter_mp", "filter_risk_f64", "filter_r
            "optimal_one_step_weight_mp", "noise_threshold_f64", "noise_threshold_mp",
            "OracleWeights", "oracle_weights_f64", "oracle_weights_mp", "oracle_weights"]
 
+_W_REMEDY = "risk weights are >= 0 (s_j^2/n: in-sample; 1: parameter risk)"
+
 #: Guard digits tried in turn by :func:`oracle_weights` until two evaluations agree.
 _GUARDS = (GUARD_DIGITS, 2 * GUARD_DIGITS, 4 * GUARD_DIGITS, 8 * GUARD_DIGITS)
 
 
-def _sigma2(sigma2, positive):
-    arr = check_vector([sigma2], "sigma2", positive=positive, nonnegative=not positive)
-    return arr[0]
-
-
 def _model(s2, theta, sigma2, *, positive_sigma=False):
-    s2 = check_vector(s2, "s2", positive=True)
-    return s2, check_vector(theta, "theta", s2.size), _sigma2(sigma2, positive_sigma)
+    s2 = check_vector(s2, "s2", positive=True,
+                      remedy="drop the zero directions (outside the range of X)")
+    return s2, check_vector(theta, "theta", s2.size), check_noise(sigma2, positive=positive_sigma)
 
 
 def _f64(*arrays):
@@ -99,7 +97,7 @@ def _risk(s2, theta, sigma2, p, w):
 def _risk_inputs(s2, theta, sigma2, p, w):
     s2, theta, sigma2 = _model(s2, theta, sigma2)
     return s2, theta, sigma2, check_vector(p, "p", s2.size), \
-        check_vector(w, "w", s2.size, nonnegative=True)
+        check_vector(w, "w", s2.size, nonnegative=True, remedy=_W_REMEDY)
 
 
 def filter_risk_f64(s2, theta, sigma2, p, w):
@@ -179,7 +177,8 @@ def _one_step(s2, theta, sigma2, lam, w):
 
 def _one_step_inputs(s2, theta, sigma2, lam, w):
     s2, theta, sigma2 = _model(s2, theta, sigma2)
-    return s2, theta, sigma2, check_lam(lam), check_vector(w, "w", s2.size, nonnegative=True)
+    return s2, theta, sigma2, check_lam(lam), \
+        check_vector(w, "w", s2.size, nonnegative=True, remedy=_W_REMEDY)
 
 
 def one_step_risk_terms_f64(s2, theta, sigma2, lam, w):
@@ -229,7 +228,7 @@ def _threshold(s2, theta, lam, w):
 
 def _threshold_inputs(s2, theta, lam, w):
     s2, theta, _ = _model(s2, theta, 0)
-    w = check_vector(w, "w", s2.size, nonnegative=True)
+    w = check_vector(w, "w", s2.size, nonnegative=True, remedy=_W_REMEDY)
     if not any(v > 0 for v in w):
         raise InputError("every weight w_j is 0; give some w_j > 0")
     return s2, theta, check_lam(lam), w
