@@ -235,6 +235,7 @@ def test_high_noise_threshold_and_limit_in_mp():
     below = optimal_one_step_weight_mp(ctx, s2, th, sc * (1 - ctx.mpf("1e-6")), lam, w)
     above = optimal_one_step_weight_mp(ctx, s2, th, sc * (1 + ctx.mpf("1e-6")), lam, w)
     assert below < 1 < above
+    # at sigma_c^2 itself xi* = 1 exactly; 40 digits less 5 for the 3-term sums and ratios
     assert abs(optimal_one_step_weight_mp(ctx, s2, th, sc, lam, w) - 1) <= ctx.mpf(10) ** -35
     # sigma -> infinity: xi* -> sum w_j (1 + s_j^2/lam)/sum w_j, w_j = a^2 (1-a)^2/s^2
     far = optimal_one_step_weight_mp(ctx, s2, th, ctx.mpf(10) ** 30, lam, w)
