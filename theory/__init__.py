@@ -17,6 +17,9 @@ from .kernels import gaussian_gram, matern_gram, ntk_relu_gram, pairwise_distanc
 from .kkt import (closed_form_k2, kkt_derivation, kkt_fit_f64, kkt_fit_mp, kkt_predict_f64,
                   secular_residual_f64, secular_residual_mp, slsqp_fit_f64,
                   solve_constrained_f64)
+from .fixed_ridge import (RidgeTrajectory, fixed_ridge_distill, fixed_ridge_distill_design,
+                          ridge_trajectory_agreement)
+from .ridge_risk import OracleWeights, oracle_weights
 from .secular import secular_root_f64, secular_root_mp
 from .symbols import Inner, Norm
 
@@ -34,5 +37,7 @@ __all__ = [
     "closed_form_k2", "kkt_derivation", "kkt_fit_f64", "kkt_fit_mp", "kkt_predict_f64",
     "secular_residual_f64", "secular_residual_mp", "slsqp_fit_f64", "solve_constrained_f64",
     "secular_root_f64", "secular_root_mp",
+    "RidgeTrajectory", "fixed_ridge_distill", "fixed_ridge_distill_design",
+    "ridge_trajectory_agreement", "OracleWeights", "oracle_weights",
     "Inner", "Norm",
 ]
