@@ -204,7 +204,7 @@ def test_limit_and_energy_fraction():
 def test_validation():
     H, Hx, y = cluster_problem(n=6)
     lam_max = np.linalg.eigvalsh(H)[-1]
-    with pytest.raises(InputError, match="diverges.*eta < 2 / lambda_max"):
+    with pytest.raises(InputError, match="does not converge.*eta < 2 / lambda_max"):
         kernel_gd_f64(H, y, 2.01 / lam_max, 3)
     kernel_gd_f64(H, y, 10.0, 3.5, flow=True)  # the flow has no step-size limit
     with pytest.raises(InputError, match="eta = -1"):
@@ -219,5 +219,5 @@ def test_validation():
         kernel_gd_f64(H, y[:-1], 0.1, 2)
     with pytest.raises(InputError, match="H_cross"):
         kernel_gd_predict_f64(H, Hx[:, :-1], y, 0.1, 2)
-    with pytest.raises(InputError, match="diverges"):
+    with pytest.raises(InputError, match="does not converge"):
         kernel_gd_mp(make_context(30), H, y, 2.5 / lam_max, 2)
