@@ -31,7 +31,6 @@ Domain: rows of X (and Y) of unit Euclidean norm (to float64 rounding), any dime
 ([[0.5, 0.0], [0.0, 0.5]], [[1.0, 0.159155], [0.159155, 1.0]])
 """
 
-import math
 import numbers
 
 import numpy as np
