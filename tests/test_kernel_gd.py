@@ -201,6 +201,30 @@ def test_limit_and_energy_fraction():
     assert top_energy_fraction(sp, y, 3) == pytest.approx(ref, abs=8 * n * EPS64)
 
 
+def test_mp_flow_matches_mpmath_expm():
+    H, _, y = cluster_problem(n=8)
+    eta, t = 0.6, 7.5
+    u0 = np.random.default_rng(3).standard_normal(8)
+    dps = 40
+    u = kernel_gd_mp(make_context(dps), H, y, eta, t, u0=u0, flow=True)
+    w = make_context(dps + 20)
+    E = w.expm(-(w.mpf(eta) * w.mpf(t)) * w.matrix(H.tolist()))  # Taylor/Pade in mpmath
+    ref = w.matrix(list(y)) + E * (w.matrix(list(u0)) - w.matrix(list(y)))
+    assert digits_of_agreement(u, list(ref)) >= dps - 1
+
+
+def test_all_is_honest():
+    """Every name in __all__ exists, and every public function or class is in __all__."""
+    import inspect
+
+    from theory import _kernel_common, kernel_gd, label_updates, noisy_clusters, ntk, relu_net
+    for mod in (_kernel_common, kernel_gd, label_updates, noisy_clusters, ntk, relu_net):
+        assert all(hasattr(mod, name) for name in mod.__all__)
+        public = {n for n, v in vars(mod).items() if not n.startswith("_")
+                  and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == mod.__name__}
+        assert public <= set(mod.__all__), (mod.__name__, public - set(mod.__all__))
+
+
 def test_validation():
     H, Hx, y = cluster_problem(n=6)
     lam_max = np.linalg.eigvalsh(H)[-1]

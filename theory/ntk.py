@@ -39,7 +39,7 @@ from . import _validate as V
 from .errors import InputError
 
 __all__ = ["h_inf_gram", "ntk2_gram", "h_inf_gram_mc", "ntk2_gram_mc", "h_inf_gram_mp",
-           "ntk2_gram_mp"]
+           "ntk2_gram_mp", "unit_norm_tolerance"]
 
 #: Entries of the (rows x rows x dim) difference blocks formed at once by the float64 angle
 #: (2^22 doubles = 32 MiB per block).
