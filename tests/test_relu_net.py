@@ -55,7 +55,8 @@ def test_first_layer_gradient_matches_central_differences():
     assert h > 1e-6  # a usable step (else pick another direction)
     L0, gW, ga = relu_net_grad(net, X, y)
     assert ga is None
-    fd = (loss(ReluNet(net.W + h * DW, net.a), X, y) - loss(ReluNet(net.W - h * DW, net.a), X, y)) / (2 * h)
+    plus, minus = ReluNet(net.W + h * DW, net.a), ReluNet(net.W - h * DW, net.a)
+    fd = (loss(plus, X, y) - loss(minus, X, y)) / (2 * h)
     exact = float(np.sum(gW * DW))
     # the directional derivative itself: an (m d)-term sum of products, (m d + 2) u sum|g D|
     tol = loss_rounding(net, X, y) / h + (net.W.size + 2) * EPS64 * float(np.sum(np.abs(gW * DW)))

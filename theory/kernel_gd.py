@@ -124,8 +124,8 @@ def kernel_gd_f64(H, target, eta, steps, *, u0=None, flow=False):
     ks, scalar = check_steps(steps, flow)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         w = sp.vectors.T @ (y - u0)
-        out = np.array([u0 + sp.vectors @ scale_rows(one_minus_decay(eta * sp.values, k, flow=flow), w)
-                        for k in ks])
+        out = np.array([u0 + sp.vectors @ scale_rows(one_minus_decay(eta * sp.values, k, flow=flow),
+                                                     w) for k in ks])
     return out[0] if scalar else out
 
 
@@ -149,7 +149,8 @@ def kernel_gd_predict_f64(H, H_cross, target, eta, steps, *, flow=False):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         HxV = Hx @ sp.vectors[:, keep]
         w = sp.vectors[:, keep].T @ y
-        out = np.array([HxV @ scale_rows(gd_filter(sp.values[keep], eta, k, flow=flow), w) for k in ks])
+        out = np.array([HxV @ scale_rows(gd_filter(sp.values[keep], eta, k, flow=flow), w)
+                        for k in ks])
     return out[0] if scalar else out
 
 
@@ -210,8 +211,12 @@ def kernel_gd_mp(ctx, H, target, eta, steps, *, u0=None, flow=False):
         um = to_mp_array(wctx, np.zeros(y.shape) if u0 is None else u0)
         w = matvec_mp(wctx, sp.vectors.T, ym - um)
         x = [wctx.mpf(eta) * v for v in sp.values]
-        return np.array([um + matvec_mp(wctx, sp.vectors, scale_rows(
-            np.array([one_minus_decay_mp(wctx, xi, k, flow=flow) for xi in x], dtype=object), w)) for k in ks])
+
+        def at(k):
+            om = np.array([one_minus_decay_mp(wctx, xi, k, flow=flow) for xi in x], dtype=object)
+            return um + matvec_mp(wctx, sp.vectors, scale_rows(om, w))
+
+        return np.array([at(k) for k in ks])
 
     out = confirmed_mp(ctx, compute, guard_digits(H, eta, ks), "the kernel GD trajectory")
     return out[0] if scalar else out

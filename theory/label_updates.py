@@ -36,7 +36,8 @@ from ._kernel_common import (check_cross, check_steps, confirmed_mp, guard_digit
                              mp_inputs, scale_rows, spectrum_mp)
 from ._mp import make_context, to_mp_array
 from .errors import InputError
-from .kernel_gd import kernel_gd_f64, kernel_gd_mp, kernel_spectrum, one_minus_decay
+from .kernel_gd import (KernelSpectrum, kernel_gd_f64, kernel_gd_mp, kernel_spectrum,
+                        one_minus_decay)
 
 __all__ = ["soft_sd_rate", "soft_sd_f64", "soft_sd_predict_f64", "soft_sd_limit_f64",
            "soft_sd_limit_mp", "hard_sd_f64", "reanchored_gd_f64", "reanchored_gd_mp"]
@@ -159,9 +160,11 @@ def hard_sd_f64(H, y_noisy, eta, a, steps):
     >>> U.ravel().tolist(), Y.ravel().tolist()
     ([-0.5, -0.5], [-0.5, -0.75])
     """
-    sp = kernel_spectrum(H)
-    Hf = V.as_real_array(H, "H", allow_mp=False) if not hasattr(H, "vectors") else \
-        (sp.vectors * sp.values) @ sp.vectors.T
+    if isinstance(H, KernelSpectrum):
+        raise InputError("the hard rule iterates with H itself; pass the Gram matrix, not its "
+                         "spectrum")
+    sp = kernel_spectrum(H)  # validates H (symmetric PSD) and gives lambda_max
+    Hf = V.as_real_array(H, "H", allow_mp=True).astype(np.float64)
     y = V.check_targets(y_noisy, Hf.shape[0]).astype(np.float64)
     if y.ndim != 1:
         raise InputError("the hard rule takes one label vector y of shape (n,)")
