@@ -178,6 +178,9 @@ def test_distillation_equals_early_stopping_mp(T):
     assert digits_of_agreement(u_T, train_p) >= dps - 1
     assert digits_of_agreement(test_s, f_T) >= 40          # student = teacher at test points
     assert digits_of_agreement(train_s, u_T) >= 40         # and on the training points
+    # the engine's own converged student (k = inf on the teacher's mp outputs) agrees too
+    student = kernel_gd_predict_mp(ctx, H, Hx, u_T, eta, math.inf)
+    assert digits_of_agreement(student, f_T) >= 40
     # float64 keeps fewer digits on the same inputs: the teacher through the eigenbasis loses
     # ~ log10(T (n+2)) to the filter's sensitivity, the student's solve ~ log10 cond(H) more
     kappa = lam[-1] / lam[0]
