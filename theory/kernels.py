@@ -5,8 +5,9 @@
 * Gaussian: k(x, x') = exp(-||x - x'||^2 / (2 h^2))                  [prior work]
 * Matern nu = 1/2, 3/2, 5/2 with length scale l (r = ||x - x'||):      [prior work]
   e^{-r/l};  (1 + s) e^{-s}, s = sqrt(3) r/l;  (1 + s + s^2/3) e^{-s}, s = sqrt(5) r/l
-* Two-layer ReLU NTK on unit-norm inputs (Dong et al. 2019 spec §1, [prior work]):
-  H[i, j] = u (pi - arccos u) / (2 pi),  u = x_i . x_j
+* Two-layer ReLU NTK with the first layer trained (H_inf of Du et al. 2019) on unit-norm
+  inputs, docs/theory/dong2019.md §1 [prior work]:
+  H[i, j] = u (pi - arccos u) / (2 pi),  u = x_i . x_j   (= theory.ntk.h_inf_gram / K)
 
 Domain: X of shape (K, dim) or (K,) (one-dimensional points); h, l > 0.
 
@@ -19,6 +20,7 @@ Domain: X of shape (K, dim) or (K,) (one-dimensional points); h, l > 0.
 import numpy as np
 
 from .errors import InputError
+from .ntk import _terms_f64 as _h_inf_terms
 
 __all__ = ["gaussian_gram", "matern_gram", "ntk_relu_gram", "pairwise_distances"]
 
@@ -71,11 +73,14 @@ def matern_gram(X, nu, ell):
 
 
 def ntk_relu_gram(X):
-    """G[i,j] = u (pi - arccos u)/(2 pi) / K with u = x_i . x_j for unit-norm rows of X."""
+    """G[i,j] = u (pi - arccos u)/(2 pi) / K with u = x_i . x_j for unit-norm rows of X.
+
+    This is ``theory.ntk.h_inf_gram(X) / K`` and is computed by it (its angle is accurate
+    near the diagonal, where arccos loses half the digits); only the unit-norm check, looser
+    here, is this function's own.  The full two-layer NTK is ``theory.ntk.ntk2_gram``.
+    """
     X = _points(X)
     norms = np.linalg.norm(X, axis=1)
     if np.any(np.abs(norms - 1) > 1e3 * np.finfo(float).eps * np.sqrt(X.shape[1])):
         raise InputError("ntk_relu_gram needs unit-norm inputs; normalise the rows of X first")
-    U = np.clip(X @ X.T, -1.0, 1.0)
-    U = 0.5 * (U + U.T)
-    return U * (np.pi - np.arccos(U)) / (2 * np.pi) / X.shape[0]
+    return _h_inf_terms(X, X)[0] / X.shape[0]
