@@ -14,12 +14,17 @@ from .exact import FracEval, is_zero
 from .green import (green_derivation, green_f64, green_function, green_gram, green_gram_mp,
                     green_mp, laplace_power_coeffs)
 from .kernels import gaussian_gram, matern_gram, ntk_relu_gram, pairwise_distances
+from .kernel_gd import KernelSpectrum, kernel_gd_f64, kernel_gd_mp, kernel_spectrum
 from .kkt import (closed_form_k2, kkt_derivation, kkt_fit_f64, kkt_fit_mp, kkt_predict_f64,
                   secular_residual_f64, secular_residual_mp, slsqp_fit_f64,
                   solve_constrained_f64)
 from .fixed_ridge import (RidgeTrajectory, fixed_ridge_distill, fixed_ridge_distill_design,
                           ridge_trajectory_agreement)
 from .ridge_risk import OracleWeights, oracle_weights
+from .label_updates import hard_sd_f64, reanchored_gd_f64, soft_sd_f64, soft_sd_limit_f64
+from .noisy_clusters import ClusterData, noisy_clusters
+from .ntk import h_inf_gram, h_inf_gram_mc, h_inf_gram_mp, ntk2_gram, ntk2_gram_mc, ntk2_gram_mp
+from .relu_net import ReluNet, relu_net_gd
 from .secular import secular_root_f64, secular_root_mp
 from .symbols import Inner, Norm
 
@@ -39,5 +44,10 @@ __all__ = [
     "secular_root_f64", "secular_root_mp",
     "RidgeTrajectory", "fixed_ridge_distill", "fixed_ridge_distill_design",
     "ridge_trajectory_agreement", "OracleWeights", "oracle_weights",
+    "KernelSpectrum", "kernel_gd_f64", "kernel_gd_mp", "kernel_spectrum",
+    "hard_sd_f64", "reanchored_gd_f64", "soft_sd_f64", "soft_sd_limit_f64",
+    "ClusterData", "noisy_clusters",
+    "h_inf_gram", "h_inf_gram_mc", "h_inf_gram_mp", "ntk2_gram", "ntk2_gram_mc", "ntk2_gram_mp",
+    "ReluNet", "relu_net_gd",
     "Inner", "Norm",
 ]
