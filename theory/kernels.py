@@ -18,6 +18,7 @@ Domain: X of shape (K, dim) or (K,) (one-dimensional points); h, l > 0.
 
 import numpy as np
 
+from ._validate import EPS64
 from .errors import InputError
 
 __all__ = ["gaussian_gram", "matern_gram", "ntk_relu_gram", "pairwise_distances"]
@@ -74,7 +75,7 @@ def ntk_relu_gram(X):
     """G[i,j] = u (pi - arccos u)/(2 pi) / K with u = x_i . x_j for unit-norm rows of X."""
     X = _points(X)
     norms = np.linalg.norm(X, axis=1)
-    if np.any(np.abs(norms - 1) > 1e3 * np.finfo(float).eps * np.sqrt(X.shape[1])):
+    if np.any(np.abs(norms - 1) > 1e3 * EPS64 * np.sqrt(X.shape[1])):
         raise InputError("ntk_relu_gram needs unit-norm inputs; normalise the rows of X first")
     U = np.clip(X @ X.T, -1.0, 1.0)
     U = 0.5 * (U + U.T)
