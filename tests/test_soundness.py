@@ -231,6 +231,32 @@ def test_mpf_gram_beyond_float_range_in_the_mp_engine():
     assert all(a == b * make_context(20).mpf(2) ** 2000 for a, b in zip(tr.c, base.c))
 
 
+def test_dense_solve_oracles_range():
+    # theory.kkt's float64 oracles: before, raw OverflowError (big int c or G) and
+    # FloatingPointError (subnormal G; ||r||^2 beyond float64 although the residual is not)
+    G, y = np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([1.0, -1.0])
+    with pytest.raises(InputError, match="float64 range"):
+        kkt_fit_f64(G, y, 10**400)
+    with pytest.raises(InputError, match="float64 range"):
+        kkt_fit_f64([[10**400, 0], [0, 10**400]], y, 1.0)
+    s = 2.0 ** -1060
+    Gsub = G * s
+    np.testing.assert_array_equal(kkt_fit_f64(Gsub, y, 0.5 * s), kkt_fit_f64(Gsub / s, y, 0.5))
+    # ||r||^2 = 6.25 * 2^1022 overflows, K eps = 6 * 2^1022 too; the residual is 2^1020
+    r = secular_residual_f64(np.eye(2), np.array([3.0, 4.0]) * 2.0**511, 1.0, 3 * 2.0**1022)
+    assert r == 2.0 ** 1020
+
+
+def test_dense_solve_oracles_mp_take_any_real_scalar():
+    # before: TypeError (cannot create mpf from Fraction / np.float32)
+    ctx = make_context(20)
+    G, y = np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([1.0, -1.0])
+    third = ctx.mpf(1) / 3
+    assert list(kkt_fit_mp(ctx, G, y, Fraction(1, 3))) == list(kkt_fit_mp(ctx, G, y, third))
+    assert secular_residual_mp(ctx, G, y, 1, np.float32(0.5)) == \
+        secular_residual_mp(ctx, G, y, 1, ctx.mpf(0.5))
+
+
 # ----------------------------------------------------------------------------------------
 # 3. scale covariance (G -> s G, y -> σ y, eps -> σ^2 eps)
 
@@ -322,3 +348,14 @@ def test_force_must_be_a_bool(force):
     with pytest.raises(InputError, match="force"):
         self_distill(laplace(3), np.ones(3), 0.1, force=force)
     assert self_distill(laplace(3), np.ones(3), 0.1, force=np.bool_(False)).collapse_round >= 0
+
+
+def test_kernel_grams_at_extreme_length_scales():
+    # before: matern_gram with r/l beyond float64 gave NaN (inf * 0) and a RuntimeWarning,
+    # gaussian_gram an overflow warning; the kernels are 0 there (and 1 on the diagonal)
+    from theory.kernels import gaussian_gram, matern_gram
+    x = np.array([0.0, 1e300])
+    for nu in (0.5, 1.5, 2.5):
+        np.testing.assert_array_equal(matern_gram(x, nu, 1e-10), np.eye(2) / 2)
+    np.testing.assert_array_equal(gaussian_gram(np.array([0.0, 1.0]), 1e-200), np.eye(2) / 2)
+    np.testing.assert_array_equal(matern_gram(np.array([0.0, 1.0]), 1.5, 1e-310), np.eye(2) / 2)

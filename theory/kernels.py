@@ -51,23 +51,24 @@ def gaussian_gram(X, h):
     """G[j,k] = exp(-||x_j - x_k||^2/(2 h^2)) / K."""
     _positive("h", h)
     D = pairwise_distances(X)
-    return np.exp(-(D / h) ** 2 / 2) / D.shape[0]
+    with np.errstate(over="ignore"):  # (D/h)^2 = inf: the kernel is exp(-inf) = 0 there
+        return np.exp(-(D / h) ** 2 / 2) / D.shape[0]
 
 
 def matern_gram(X, nu, ell):
     """G[j,k] = Matern_nu(||x_j - x_k||; ell) / K for nu in {0.5, 1.5, 2.5}."""
     _positive("ell", ell)
-    D = pairwise_distances(X)
-    if nu == 0.5:
-        k = np.exp(-D / ell)
-    elif nu == 1.5:
-        s = np.sqrt(3.0) * D / ell
-        k = (1 + s) * np.exp(-s)
-    elif nu == 2.5:
-        s = np.sqrt(5.0) * D / ell
-        k = (1 + s + s * s / 3) * np.exp(-s)
-    else:
+    if nu not in (0.5, 1.5, 2.5):
         raise InputError(f"nu = {nu!r} is not supported; use 0.5, 1.5 or 2.5")
+    D = pairwise_distances(X)
+    with np.errstate(over="ignore"):
+        s = np.sqrt(2 * nu) * D / ell
+    # beyond s = 800 every form is below 800^2 e^-800 < 2^-1074: exactly 0 in float64 (and
+    # evaluating it there would give inf * 0 = NaN once s overflows)
+    far = s > 800.0
+    s = np.where(far, 0.0, s)
+    poly = {0.5: 1.0, 1.5: 1 + s, 2.5: 1 + s + s * s / 3}[nu]
+    k = np.where(far, 0.0, poly * np.exp(-s))
     return k / D.shape[0]
 
 

@@ -26,6 +26,7 @@ Domain: K ≥ 1 training points, G symmetric positive semi-definite, c > 0, ε >
 ('mobahi2020.closed_form', 22)
 """
 
+import math
 from functools import partial, reduce
 from typing import NamedTuple
 
@@ -35,7 +36,7 @@ import sympy as sp
 from scipy.optimize import NonlinearConstraint, minimize
 
 from . import _validate as V
-from ._mp import to_mp_array
+from ._mp import to_mp, to_mp_array
 from .derivation import Derivation, Step
 from .errors import InputError, PrecisionError
 
@@ -747,7 +748,10 @@ def _solve_shifted_mp(ctx, A, Y, cc):
 
 
 def _positive_mp(ctx, v, name):
-    val = ctx.mpf(v)
+    try:
+        val = to_mp(ctx, v)  # exact for Fraction, numpy floats of any width, big ints
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a real number > 0; got {v!r}") from None
     if not ctx.isfinite(val) or val <= 0:
         raise InputError(f"{name} = {v!r} is outside the domain: {name} must be finite and > 0")
     return val
@@ -804,10 +808,16 @@ def secular_residual_mp(ctx, G, y, c, eps):
 _FPE = dict(over="raise", invalid="raise", divide="raise")
 
 
+_RANGE_HINT = ("beyond the float64 range; use the mp oracle (kkt_fit_mp, "
+               "secular_residual_mp), whose exponent range is unlimited")
+
+
 def _gram_f64(G):
     """Validate a symmetric K × K Gram matrix with finite entries and a non-negative diagonal."""
     try:
         A = np.array(G, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"G has an entry {_RANGE_HINT}") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"G must be a real K x K array; got {G!r} ({exc})") from None
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
@@ -828,6 +838,8 @@ def _gram_f64(G):
 def _targets_f64(y, n):
     try:
         Y = np.array(y, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"y has an entry {_RANGE_HINT}") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"y must be a real array of length K = {n}; got {y!r} ({exc})") from None
     if Y.ndim not in (1, 2) or Y.shape[0] != n or (Y.ndim == 2 and Y.shape[1] == 0):
@@ -841,6 +853,8 @@ def _targets_f64(y, n):
 def _positive(v, name):
     try:
         val = float(v)
+    except OverflowError:
+        raise InputError(f"{name} = {v!r} is {_RANGE_HINT}") from None
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a real number > 0; got {v!r}") from None
     if not np.isfinite(val) or val <= 0:
@@ -848,15 +862,35 @@ def _positive(v, name):
     return val
 
 
-def _solve_shifted(G, Y, c):
-    """(cI + G)^{-1} Y by LU with partial pivoting (numpy.linalg.solve)."""
+def _solve_shifted(G, Y, c, shown=None):
+    """(cI + G)^{-1} Y by LU with partial pivoting (numpy.linalg.solve); ``shown`` is the c
+    named in the error (the caller's, when G and c are normalised)."""
     A = G.copy()
     A[np.diag_indices_from(A)] += c
     try:
         return np.linalg.solve(A, Y)
     except np.linalg.LinAlgError:
-        raise InputError(f"cI + G is singular at c = {c}: G has eigenvalue -c, so G is not "
-                         "positive semi-definite") from None
+        raise InputError(f"cI + G is singular at c = {c if shown is None else shown}: G has "
+                         "eigenvalue -c, so G is not positive semi-definite") from None
+
+
+def _normalised(Gm, Y, c):
+    """(G 2^-eG, Y 2^-ey, c 2^-eG, ey): the oracles are invariant under G -> sG, c -> sc
+    and covariant under y -> σy; scaling by powers of two is exact, so this changes nothing
+    in range and keeps subnormal or huge input in range."""
+    eG, ey = V.binary_exponent(Gm), V.binary_exponent(Y)
+    cs = math.ldexp(c, -eG) if abs(-eG) < 2000 else (math.inf if eG < 0 else 0.0)
+    if not (np.finfo(np.float64).tiny <= cs < math.inf):
+        raise InputError(f"c / max|G| = c 2^{-eG} = {c} 2^{-eG} is {_RANGE_HINT}")
+    return np.ldexp(Gm, -eG), np.ldexp(Y, -ey), cs, ey
+
+
+def _scaled_back(a, e, what):
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(a, e)
+    if not np.all(np.isfinite(out)):
+        raise InputError(f"{what} is {_RANGE_HINT}")
+    return out
 
 
 def kkt_fit_f64(G, y, c):
@@ -873,8 +907,9 @@ def kkt_fit_f64(G, y, c):
     Gm = _gram_f64(G)
     Y = _targets_f64(y, Gm.shape[0])
     cc = _positive(c, "c")
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        return Gm @ _solve_shifted(Gm, Y, cc)
+        return _scaled_back(Gs @ _solve_shifted(Gs, Ys, cs, cc), ey, "f_X")
 
 
 def kkt_predict_f64(g_x, G, y, c):
@@ -903,8 +938,10 @@ def kkt_predict_f64(g_x, G, y, c):
     if not np.all(np.isfinite(gx)):
         i = np.argwhere(~np.isfinite(gx))[0]
         raise InputError(f"g_x[{i[0]}, {i[1]}] = {gx[tuple(i)]} is not finite")
+    eG = V.binary_exponent(Gm)
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        return gx @ _solve_shifted(Gm, Y, cc)
+        return _scaled_back(np.ldexp(gx, -eG) @ _solve_shifted(Gs, Ys, cs, cc), ey, "f*(x)")
 
 
 def secular_residual_f64(G, y, c, eps):
@@ -924,9 +961,19 @@ def secular_residual_f64(G, y, c, eps):
     Y = _targets_f64(y, Gm.shape[0])
     cc = _positive(c, "c")
     ee = _positive(eps, "eps")
+    K = Gm.shape[0]
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        r = cc * _solve_shifted(Gm, Y, cc)
-        return float(np.sum(r * r) - Gm.shape[0] * ee)
+        r = cs * _solve_shifted(Gs, Ys, cs, cc)  # ||r|| <= ||Ys||: no overflow
+        sq = float(np.sum(r * r))
+    # ||r||^2 - K eps = 2^(2 ey) (sq - K eps 2^(-2 ey)), exact scaling; K eps 2^(-2 ey) may
+    # leave the range only when it dwarfs sq, and then the residual is -K eps
+    t = K * V.scaled_float(ee, -2 * ey)
+    out = float(_scaled_back(np.float64(sq - t), 2 * ey, "the residual")) if math.isfinite(t) \
+        else -K * ee
+    if not math.isfinite(out):
+        raise InputError(f"the residual is {_RANGE_HINT}")
+    return out
 
 
 # --- problem (P) discretised, handed to a generic constrained optimiser ------------------
