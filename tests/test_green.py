@@ -24,13 +24,14 @@ from hypothesis import strategies as st
 from theory import green
 from theory._mp import digits_of_agreement, make_context
 from theory.derivation import DerivationError
-from theory.errors import InputError
+from theory.errors import InputError, PrecisionError
 from theory.green import (FALLBACK_DPS, R, green_derivation, green_f64, green_function,
                           green_gram, green_gram_mp, green_mp)
 
 EPS64 = np.finfo(float).eps
 L = sp.Symbol("l", positive=True)
 W = sp.Symbol("omega", real=True)
+S = sp.Symbol("s")
 
 #: exact closed forms, symbolic; covers simple, double, complex-pair, mixed, real-quadratic
 EXACT_CASES = [
@@ -519,3 +520,114 @@ def test_derivation_catches_a_wrong_step():
 def test_all_is_honest():
     for name in green.__all__:
         assert hasattr(green, name), name
+
+
+# ----------------------------------------------------------------------------------------
+# 8. the float64 twin near a double root of Q (nearly coincident poles)
+#
+# Q(s) = l^4 s^2 + 2 l^2 (1 + delta) s + 1 has a double root at delta = 0: the poles of
+# 1/P split by ~sqrt(|delta|), each residue is ~1/sqrt(|delta|) times g(0) and the two
+# cancel.  In float64 the coefficients themselves are rounded, so delta = 0 with a float l
+# is a near-double root too.  Oracle: the Fourier integral of the same (exact binary)
+# coefficients by mpmath quadrature, in a local context.
+
+NEAR_DOUBLE_L = (0.2, 0.7, 3.0)
+NEAR_DOUBLE_DELTA = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12, 1e-14, 1e-15, 1e-16, 0.0,
+                     -1e-16, -1e-15, -1e-12, -1e-8, -1e-4)
+#: float64 twin's promise, as an absolute error relative to g(0) = max |g| (the scale of a
+#: Gram matrix): see theory.green.green_f64 (error bound (n + 4) u C with n <= 36 terms and
+#: cancellation C <= 8 near a double root), i.e. 2^-44 > 40 * 8 * 2^-52.
+F64_NEAR_DOUBLE_TOL = 2.0 ** -44
+
+
+def near_double_coeffs(ell, delta):
+    return [1.0, 2 * ell * ell * (1 + delta), ell**4]
+
+
+def quad_float_coeffs(coeffs, r, dps=20):
+    """(1/π) ∫_0^∞ cos(ωr)/P(ω) dω for float coefficients (converted exactly), at ``dps``."""
+    ctx = _quad_ctx_for(dps)
+    p = [ctx.mpf(c) for c in coeffs][::-1]
+    r = ctx.mpf(r)
+    if r == 0:
+        val = ctx.quad(lambda w: 1 / ctx.polyval(p, w * w), [0, 1, ctx.inf])
+    else:
+        val = ctx.quadosc(lambda w: ctx.cos(w * r) / ctx.polyval(p, w * w), [0, ctx.inf],
+                          omega=r)
+    return val / ctx.pi
+
+
+@functools.lru_cache(maxsize=None)
+def _quad_ctx_for(dps):
+    return make_context(dps)
+
+
+def check_near_double(ell, deltas):
+    for delta in deltas:
+        coeffs = near_double_coeffs(ell, delta)
+        r = np.array([0.0, ell])
+        got = green_f64(coeffs)(r)
+        g0 = quad_float_coeffs(coeffs, 0.0)
+        for ri, gi in zip(r, got):
+            ref = g0 if ri == 0 else quad_float_coeffs(coeffs, ri)
+            assert abs(float(gi) - float(ref)) <= F64_NEAR_DOUBLE_TOL * float(g0), \
+                (ell, delta, ri, gi, ref)
+
+
+@pytest.mark.parametrize("ell", NEAR_DOUBLE_L)
+def test_f64_near_double_root_matches_quadrature(ell):
+    # before: [1, 2*0.7**2, 0.7**4] gave g(0), g(1) = 0, 0.466 (truth 0.357, 0.208),
+    # [1, 2, 1+1e-15] was 15% off and [1, 2*0.2**2, 0.2**4] raised TypeError (integers
+    # beyond int64 in the closed form)
+    check_near_double(ell, (1e-2, 1e-8, 1e-15, 0.0, -1e-16, -1e-8))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ell", NEAR_DOUBLE_L)
+def test_f64_near_double_root_matches_quadrature_sweep(ell):
+    check_near_double(ell, NEAR_DOUBLE_DELTA)
+
+
+def test_f64_exact_double_root_matches_confluent_form_and_gram():
+    # exact rationals: Q has a true double root, g = (l + r) e^{-r/l} / (4 l^2) (spec §3);
+    # the same kernel from the rounded floats differs only by the coefficient rounding
+    ell = sp.Rational(1, 5)
+    exact = [1, 2 * ell**2, ell**4]
+    r = np.array([0.0, 0.05, 0.2, 1.0, 5.0])
+    truth = np.array([float(((ell + sp.Rational(x)) * sp.exp(-sp.Rational(x) / ell)
+                             / (4 * ell**2)).evalf(30)) for x in r])
+    for coeffs in (exact, [1, 2 * 0.2**2, 0.2**4]):
+        got = green_f64(coeffs)(r)
+        # coefficient rounding moves g by ~1e-16 relative (condition ~1 in the coefficients)
+        assert np.max(np.abs(got - truth)) <= F64_NEAR_DOUBLE_TOL * truth[0], (coeffs, got)
+        G = green_gram(coeffs, np.array([0.0, 0.2, 1.0]))
+        assert np.array_equal(G, G.T) and np.linalg.eigvalsh(G).min() > 0
+
+
+def test_f64_near_double_root_agrees_with_mp_twin():
+    # the generated mp twin (guard bits until two evaluations agree) as a second oracle,
+    # at r where the decaying exponentials have separated
+    ctx = make_context(30)
+    # near-double real pair, near-double complex pair, near-triple root, two close
+    # clusters of three roots each (separation 1e-2 and 1e-6)
+    triple = [1, 3, 3, 1 + 1e-13]
+    q = sp.prod([(S + 1 + j * sp.Rational(1, 100)) * (S + 4 + j * sp.Rational(1, 10**6))
+                 for j in range(3)])
+    six = [float(c) for c in sp.Poly(q, S).all_coeffs()[::-1]]
+    for coeffs in ([1, 2, 1 + 1e-15], [1, 2 * 0.7**2, 0.7**4], [1, 2, 3, 2, 1 + 1e-14],
+                   triple, six):
+        r = np.array([0.0, 0.3, 1.0, 4.0, 30.0])
+        got = green_f64(coeffs)(r)
+        ref = [green_mp(ctx, coeffs, float(x)) for x in r]
+        scale = float(ref[0])
+        for x, gi, ri in zip(r, got, ref):
+            assert abs(gi - float(ri)) <= F64_NEAR_DOUBLE_TOL * scale, (coeffs, x, gi, ri)
+
+
+def test_f64_refuses_what_it_cannot_evaluate():
+    # 21 real roots of Q spaced 1/10 on [-3, -1]: summed root by root the residues are
+    # ~1e4 times g(0) and cancel; no circle encloses them safely away from the cut.  The
+    # old twin returned the cancelled sum; now PrecisionError names the remedy
+    coeffs = sp.Poly(sp.prod([S + 1 + sp.Rational(j, 10) for j in range(21)]), S).all_coeffs()
+    with pytest.raises(PrecisionError, match="green_mp"):
+        green_f64(coeffs[::-1])

@@ -22,7 +22,7 @@ from .fixed_ridge import (RidgeTrajectory, fixed_ridge_distill, fixed_ridge_dist
                           ridge_trajectory_agreement)
 from .ridge_risk import OracleWeights, oracle_weights
 from .label_updates import hard_sd_f64, reanchored_gd_f64, soft_sd_f64, soft_sd_limit_f64
-from .noisy_clusters import ClusterData, noisy_clusters
+from .noisy_clusters import ClusterData
 from .ntk import h_inf_gram, h_inf_gram_mc, h_inf_gram_mp, ntk2_gram, ntk2_gram_mc, ntk2_gram_mp
 from .relu_net import ReluNet, relu_net_gd
 from .secular import secular_root_f64, secular_root_mp
@@ -46,7 +46,7 @@ __all__ = [
     "ridge_trajectory_agreement", "OracleWeights", "oracle_weights",
     "KernelSpectrum", "kernel_gd_f64", "kernel_gd_mp", "kernel_spectrum",
     "hard_sd_f64", "reanchored_gd_f64", "soft_sd_f64", "soft_sd_limit_f64",
-    "ClusterData", "noisy_clusters",
+    "ClusterData",
     "h_inf_gram", "h_inf_gram_mc", "h_inf_gram_mp", "ntk2_gram", "ntk2_gram_mc", "ntk2_gram_mp",
     "ReluNet", "relu_net_gd",
     "Inner", "Norm",

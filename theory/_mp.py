@@ -10,10 +10,13 @@ context made here.
 15
 """
 
+import numbers
+
 import mpmath
 import numpy as np
+from mpmath.libmp import from_rational
 
-__all__ = ["make_context", "to_mp_array", "to_f64", "digits_of_agreement"]
+__all__ = ["make_context", "to_mp", "to_mp_array", "to_f64", "digits_of_agreement"]
 
 #: Guard digits added to a requested precision for the working computation.
 GUARD_DIGITS = 10
@@ -29,8 +32,34 @@ def make_context(dps):
     return ctx
 
 
+def to_mp(ctx, v):
+    """``v`` as a ``ctx.mpf``, rounded once from its exact value.
+
+    Accepts mpf (of any context), Python and numpy integers and floats of every width
+    (``np.float32``, ``np.longdouble``: their exact binary value), ``fractions.Fraction``
+    and other rationals (correctly rounded), and decimal strings.
+
+    >>> from fractions import Fraction
+    >>> ctx = make_context(20)
+    >>> ctx.nstr(to_mp(ctx, Fraction(1, 3)), 20), to_mp(ctx, np.float32(0.5)), to_mp(ctx, 10**400) > 0
+    ('0.33333333333333333333', mpf('0.5'), True)
+    """
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{v!r} is a boolean, not a number")
+    if isinstance(v, (int, float, str)) or type(v).__name__ == "mpf":
+        return ctx.mpf(v)
+    if isinstance(v, np.integer):
+        return ctx.mpf(int(v))
+    if isinstance(v, np.floating):
+        p, q = v.as_integer_ratio()  # exact, also for float32/float16/longdouble
+        return ctx.make_mpf(from_rational(p, q, ctx.prec, "n"))
+    if isinstance(v, numbers.Rational):
+        return ctx.make_mpf(from_rational(int(v.numerator), int(v.denominator), ctx.prec, "n"))
+    return ctx.mpf(v)
+
+
 def to_mp_array(ctx, a):
-    """Convert an array-like of numbers (floats, ints, mpf, strings) to an object ndarray of ``ctx.mpf``.
+    """Convert an array-like of numbers (see :func:`to_mp`) to an object ndarray of ``ctx.mpf``.
 
     float64 inputs are converted exactly (every binary double is representable).
     """
@@ -38,7 +67,7 @@ def to_mp_array(ctx, a):
     out = np.empty(arr.shape, dtype=object)
     flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
     for i, v in enumerate(flat_in):
-        flat_out[i] = ctx.mpf(v)
+        flat_out[i] = to_mp(ctx, v)
     return out
 
 

@@ -24,13 +24,14 @@ from functools import cached_property
 import numpy as np
 
 from . import _validate as V
-from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp_array
+from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp, to_mp_array
 from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_mp
 
 __all__ = ["Trajectory", "self_distill", "trajectory_agreement", "DEFAULT_MAX_ROUNDS_F64",
-           "DEFAULT_MAX_ROUNDS_MP", "fitted_values"]
+           "DEFAULT_MAX_ROUNDS_MP", "F64_MAX_K", "MP_MAX_SECONDS", "MEMORY_BUDGET_BYTES",
+           "estimate_mp_seconds", "estimate_bytes", "fitted_values"]
 
 #: Default cap on rounds; T >= ceil(||y||/sqrt(K eps) - 1), so tiny eps needs many rounds.
 DEFAULT_MAX_ROUNDS_F64 = 100_000
@@ -92,47 +93,96 @@ class Trajectory:
         return d1 / d0 if d0 > 0 else math.inf
 
 
-def _rounds_message(norm0, target, max_rounds):
-    r0 = float(norm0) / math.sqrt(float(target))
+#: Digits of the range-safe pre-computation of r_0^2 = ||y||^2 / (K eps) (mpmath keeps the
+#: exponent range that float64 lacks; 30 digits are ample for bounds on a round count).
+_R0_DPS = 30
+
+
+def _r0_squared(y, eps, K):
+    """r_0^2 = ||y||^2 / (K eps) as an mpf, from the exact inputs (no overflow/underflow)."""
+    ctx = make_context(_R0_DPS)
+    ey = V.binary_exponent(y)
+    ys = V.scaled_f64(y, -ey)  # max |ys| in [1/2, 1): the sum of squares cannot overflow
+    sq = ctx.fsum(ctx.mpf(float(v)) ** 2 for v in ys.reshape(-1))
+    return ctx.ldexp(sq, 2 * ey) / (K * to_mp(ctx, eps))
+
+
+def _round_bounds(r0sq):
+    """ceil(r_0 - 1) <= T <= ceil(r_0^2 - 1) (spec §4), as exact integers (r0sq an mpf)."""
+    ctx = make_context(_R0_DPS)
+    r0sq = ctx.mpf(r0sq)
+    if r0sq <= 1:
+        return 0, 0
+    # r0sq carries ~1e-29 relative rounding; shade the lower bound by 2^-80 so that it never
+    # rounds up past an integer (the upper bound only feeds messages)
+    return (int(ctx.ceil(ctx.sqrt(r0sq * (1 - ctx.ldexp(1, -80))) - 1)),
+            int(ctx.ceil(r0sq - 1)))
+
+
+def _fmt_count(n):
+    return str(n) if n < 10**15 else f"{make_context(15).nstr(make_context(15).mpf(n), 3)}"
+
+
+def _rounds_message(r0sq, max_rounds):
+    lo, hi = _round_bounds(r0sq)
+    r0 = make_context(15).sqrt(r0sq)
     return (f"collapse not reached within max_rounds = {max_rounds}: with r_0 = ||y||/sqrt(K eps) = "
-            f"{r0:.6g} the collapse round satisfies {math.ceil(r0 - 1)} <= T <= "
-            f"{math.ceil(r0 * r0 - 1)}; raise max_rounds or increase eps")
+            f"{make_context(15).nstr(r0, 6)} the collapse round satisfies {_fmt_count(lo)} <= T <= "
+            f"{_fmt_count(hi)}; raise max_rounds or increase eps")
 
 
-def _validate(G, y, eps, dps, max_rounds):
+def _validate(G, y, eps, dps, max_rounds, force):
     dps = V.check_dps(dps)
+    force = V.check_force(force)
+    G_in = G
     G = V.check_gram(G)
     K = G.shape[0]
     y = V.check_targets(y, K)
     V.check_eps(eps)
     default = DEFAULT_MAX_ROUNDS_F64 if dps is None else DEFAULT_MAX_ROUNDS_MP
     max_rounds = V.check_max_rounds(max_rounds, default)
-    # Inputs given in float64 carry float64 rounding; mp inputs carry that of their digits.
-    unit = V.EPS64 if (G.dtype != object or dps is None) else 10.0 ** (-dps)
+    # one rule for every engine: asymmetry within the rounding of the input's own type
+    unit = V.rounding_unit(G_in if isinstance(G_in, np.ndarray) else G)
     V.check_symmetric(G, unit)
-    return G, y, dps, max_rounds, unit
+    if unit > V.EPS64 and G.dtype == np.float64:
+        # float32/float16 input, already copied to float64: average the asymmetry accepted
+        # at its unit, so that every engine (eigh_mp judges float64 by float64's) agrees
+        G = 0.5 * (G + G.T)
+    return G, y, dps, max_rounds, unit, force
 
 
 def _spectral_weights(Z):
     return Z * Z if Z.ndim == 1 else (Z * Z).sum(axis=1)
 
 
-def _recurse_f64(d, w2, sq0, target, max_rounds, norm0):
+def _memory_error(t, K, per_entry, r0sq):
+    lo, hi = _round_bounds(r0sq)
+    return ResourceError(f"the trajectory has reached {t} rounds of K = {K} "
+                         f"({t * K * per_entry / 2**30:.2f} GiB), the memory budget "
+                         f"MEMORY_BUDGET_BYTES = {MEMORY_BUDGET_BYTES / 2**30:.1f} GiB, and "
+                         f"{_fmt_count(lo)} <= T <= {_fmt_count(hi)}: increase eps, or pass "
+                         f"force=True to run on")
+
+
+def _recurse_f64(d, w2, sq0, target, max_rounds, r0sq, mem_rounds=None):
     """The eigenbasis recursion: returns (c_t, ||y_t||, diag B_t) lists."""
     K = d.shape[0]
     sq = sq0  # compare squared norms: sqrt then square can round up
     norms, cs, Bs = [math.sqrt(sq)], [], [np.ones(K)]
     while sq > target:
         if len(cs) >= max_rounds:
-            raise RoundsExceededError(_rounds_message(norm0, target, max_rounds))
+            raise RoundsExceededError(_rounds_message(r0sq, max_rounds))
+        if mem_rounds is not None and len(cs) >= mem_rounds:
+            raise _memory_error(len(cs), K, _BYTES_PER_ENTRY_F64, r0sq)
         try:
             c = secular_root_f64(w2, d, target)
         except InputError as exc:
             # ||y_t||^2 > K eps by the collapse test but not by the spectral sum: the two
             # differ by rounding only, so float64 cannot decide this round
-            raise PrecisionError(f"round {len(cs)}: ||y_t||^2 = {sq:.17g} is within float64 "
-                                 f"rounding of K*eps = {target:.17g}; the collapse test is "
-                                 f"undecidable in float64: use the mp engine (dps=...)") from exc
+            raise PrecisionError(f"round {len(cs)}: ||y_t||^2 / (K eps) - 1 = "
+                                 f"{sq / target - 1:.3g} is within float64 rounding of 0; the "
+                                 f"collapse test is undecidable in float64: use the mp engine "
+                                 f"(dps=...)") from exc
         a = d / (c + d)
         w2 = w2 * a * a
         cs.append(c)
@@ -148,7 +198,7 @@ def _relative_spread(a, b):
     return float(np.max(np.abs(a - b), initial=0.0)) / scale if scale > 0 else 0.0
 
 
-def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
+def _accuracy_f64(d, w2, sq0, target, max_rounds, r0sq, base):
     """A posteriori accuracy of a float64 trajectory, by perturbing what eigh got wrong.
 
     A backward-stable eigh returns the eigenvalues of G + E with ||E|| <= p(K) u ||G||, so
@@ -172,7 +222,7 @@ def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
         if sq0 > 0:
             w2p = w2p * (sq0 / float(w2p.sum()))  # keep ||z_0||^2 = ||y||^2 (see _run_f64)
         try:
-            c2, n2, B2 = _recurse_f64(dp, w2p, sq0, target, max_rounds, norm0)
+            c2, n2, B2 = _recurse_f64(dp, w2p, sq0, target, max_rounds, r0sq)
         except RoundsExceededError:
             return math.inf, False
         if len(c2) != len(cs):
@@ -183,44 +233,80 @@ def _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base):
     return 4.0 * worst + 4.0 * V.EPS64, stable
 
 
-def _run_f64(G, y, eps, max_rounds, unit):
+def _unscaled(a, e, what):
+    """``a * 2^e`` (exact), or InputError when the result leaves the float64 range."""
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(np.asarray(a, dtype=np.float64), e)
+    if not np.all(np.isfinite(out)):
+        raise InputError(f"the trajectory's {what} exceeds the float64 range (by a factor "
+                         f"2^{e} from the normalised computation); use the mp engine "
+                         f"(dps=...), whose exponent range is unlimited, or rescale G / y")
+    return out
+
+
+def _representation_error(a):
+    """Normwise relative error of storing ``a`` in float64 when it is subnormal."""
+    m = float(np.max(np.abs(a), initial=0.0))
+    return 2.0 ** -1075 / m if 0 < m < np.finfo(np.float64).tiny / V.EPS64 else 0.0
+
+
+def _run_f64(G, y, eps, max_rounds, unit, r0sq, mem_rounds):
+    """The float64 engine on G * 2^-eG and y * 2^-ey (max |entries| in [1/2, 1)).
+
+    Self-distillation is covariant under G -> s G, y -> σ y, eps -> σ^2 eps (c scales as G,
+    norms as y, B is invariant).  Scaling by powers of two is exact, so the normalised run
+    is the original run whenever the latter stays in range, and it stays in range for
+    subnormal, huge or int-beyond-float input; the results are scaled back exactly.
+    """
     K = G.shape[0]
+    eG, ey = V.binary_exponent(G), V.binary_exponent(y)
+    Gs, ys = V.scaled_f64(G, -eG), V.scaled_f64(y, -ey)
+    y0 = y if y.dtype == np.float64 else _unscaled(ys, ey, "y_0")
+    unit = max(unit, V.EPS64)  # eigh works in float64 whatever the input's precision
     # eigh reads the lower triangle only; check_symmetric has bounded the difference from
     # the upper one by rounding, so no explicit symmetrisation (a K^2 copy) is needed
-    d, Q = np.linalg.eigh(G)
+    d, Q = np.linalg.eigh(Gs)
     V.check_psd(d[0], d[-1], K, unit)
     # eigenvalues within rounding of zero are zero: G is singular to working precision
     d = np.where(np.abs(d) <= V.psd_tolerance(d[-1], K, unit), 0.0, d)
-    z0 = Q.T @ y
+    z0 = Q.T @ ys
     w2 = _spectral_weights(z0)
-    target = K * float(eps)
-    sq0 = float(np.sum(y * y))  # ||y_0|| from y itself, not through Q's rounding
-    norm0 = math.sqrt(sq0)
+    target = K * V.scaled_float(eps, -2 * ey)  # K eps in the units of ys (inf: T = 0)
+    sq0 = float(np.sum(ys * ys))  # ||y_0|| from y itself, not through Q's rounding
+    if sq0 > target and target < np.finfo(np.float64).tiny:
+        # K eps below float64's normal range next to ||y||^2 ~ 1: r_0 > 2^500 rounds
+        raise RoundsExceededError(_rounds_message(r0sq, max_rounds))
     if sq0 > 0:
         # ||Q^T y||^2 = ||y||^2 up to rounding; make it exact so that the round-0 collapse
         # test (on y) and the secular equation (on w2) see the same norm
         w2 = w2 * (sq0 / float(w2.sum()))
-    base = _recurse_f64(d, w2, sq0, target, max_rounds, norm0)
-    accuracy, stable = _accuracy_f64(d, w2, sq0, target, max_rounds, norm0, base)
+    base = _recurse_f64(d, w2, sq0, target, max_rounds, r0sq, mem_rounds)
+    accuracy, stable = _accuracy_f64(d, w2, sq0, target, max_rounds, r0sq, base)
     # the collapse test at any round is undecidable in float64 when ||y_t||^2 sits within
     # the accuracy of K eps
     sqs = np.asarray(base[1]) ** 2
     if np.any(np.abs(sqs / target - 1.0) <= 2 * accuracy):
         stable = False
     cs, norms, Bs = base
-    return Trajectory(c=np.array(cs), norms=np.array(norms), B=np.array(Bs), eigenvalues=d,
-                      eigenvectors=Q, z0=z0, y0=y, collapse_round=len(cs), eps=eps,
-                      accuracy=accuracy, collapse_round_certain=stable)
+    c = _unscaled(cs, eG, "c_t")
+    norms = _unscaled(norms, ey, "||y_t||")
+    accuracy = max(accuracy, _representation_error(c), _representation_error(norms))
+    return Trajectory(c=c, norms=norms, B=np.array(Bs), eigenvalues=_unscaled(d, eG, "eigenvalues"),
+                      eigenvectors=Q, z0=_unscaled(z0, ey, "Q^T y"), y0=y0,
+                      collapse_round=len(cs), eps=eps, accuracy=accuracy,
+                      collapse_round_certain=stable)
 
 
-def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
-    """One mp trajectory at ``work_dps`` digits; ``c_guess`` (floats or mpf) warm-start Newton."""
+def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess, r0sq, mem_rounds, scales):
+    """One mp trajectory at ``work_dps`` digits; ``c_guess`` (floats or mpf) warm-start Newton;
+    ``scales`` = (eG, ey), the binary exponents of max|G| and max|y| (for the warm start)."""
     ctx = make_context(work_dps)
     K = G.shape[0]
     # eigh_mp reads float64 (exact binary values) or mpf input directly and averages the
     # rounding-level asymmetry check_symmetric accepted: no K^2 mp conversion needed here
     eig = eigh_mp(ctx, G)
     d = np.array(list(eig.values), dtype=object)
+    unit = max(unit, ctx.ldexp(1, 1 - ctx.prec))  # the input's rounding or the solver's
     V.check_psd(d[0], d[-1], K, unit)
     # the input matrix is exact at this precision: keep tiny positive eigenvalues, and clip
     # the negative ones that check_psd accepted as rounding of the input
@@ -232,19 +318,26 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
     z0 = np.array([[ctx.fdot(Q[:, k], cols[:, j]) for j in range(cols.shape[1])]
                    for k in range(K)], dtype=object).reshape((K,) + ym.shape[1:])
     w2 = _spectral_weights(z0)
-    target = K * ctx.mpf(eps)
-    d_f = np.array([float(v) for v in d])
+    target = K * to_mp(ctx, eps)
+    # the float64 warm start works on d * 2^-eG, w2 and K eps * 2^-2ey (normalised, in range)
+    eG, ey = scales
+    d_f = np.array([float(ctx.ldexp(v, -eG)) for v in d])
     sq = ctx.fsum(v * v for v in ym.reshape(-1))
     norms, cs, Bs = [ctx.sqrt(sq)], [], [np.array([ctx.one] * K, dtype=object)]
     while sq > target:
         t = len(cs)
         if t >= max_rounds:
-            raise RoundsExceededError(_rounds_message(norms[0], target, max_rounds))
+            raise RoundsExceededError(_rounds_message(r0sq, max_rounds))
+        if mem_rounds is not None and t >= mem_rounds:
+            raise _memory_error(t, K, _bytes_per_entry_mp(work_dps - GUARD_DIGITS), r0sq)
         if c_guess is not None and t < len(c_guess):
             s_guess = 1 / ctx.mpf(c_guess[t])
         else:
             try:
-                s_guess = 1.0 / secular_root_f64(np.array([float(v) for v in w2]), d_f, float(target))
+                with np.errstate(all="ignore"):
+                    c_f = secular_root_f64(np.array([float(ctx.ldexp(v, -2 * ey)) for v in w2]),
+                                           d_f, float(ctx.ldexp(target, -2 * ey)))
+                s_guess = ctx.ldexp(1 / ctx.mpf(c_f), -eG)
             except Exception:  # the float64 warm start is only a hint; the mp solve is bracketed
                 s_guess = None
         c = secular_root_mp(ctx, w2, d, target, s_guess)
@@ -259,9 +352,10 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess):
                       y0=ym, collapse_round=len(cs), eps=eps, dps=work_dps, method=eig.method)
 
 
-def _guard_digits(G):
-    """GUARD_DIGITS plus log10 of G's condition number (float64 estimate, capped at 20)."""
-    Gf = G.astype(np.float64)
+def _guard_digits(G, eG):
+    """GUARD_DIGITS plus log10 of G's condition number (float64 estimate, capped at 20);
+    ``eG`` the binary exponent of max|G|."""
+    Gf = V.scaled_f64(G, -eG)  # normalised: no overflow or underflow
     d = np.linalg.eigvalsh(0.5 * (Gf + Gf.T))
     d_max = max(float(d[-1]), 0.0)
     d_min = max(float(d[0]), d_max * V.EPS64)
@@ -296,11 +390,12 @@ def _round_to(ctx, arr):
     return out
 
 
-def _confirmed_mp(G, y, eps, dps, max_rounds, unit):
+def _confirmed_mp(G, y, eps, dps, max_rounds, unit, r0sq, mem_rounds):
     """Run at dps + g and dps + 2g digits; accept only if they agree to dps digits (STYLE 7)."""
-    g = _guard_digits(G)
-    lo = _run_mp(G, y, eps, max_rounds, unit, dps + g, None)
-    hi = _run_mp(G, y, eps, max_rounds, unit, dps + 2 * g, lo.c)
+    scales = V.binary_exponent(G), V.binary_exponent(y)
+    g = _guard_digits(G, scales[0])
+    lo = _run_mp(G, y, eps, max_rounds, unit, dps + g, None, r0sq, mem_rounds, scales)
+    hi = _run_mp(G, y, eps, max_rounds, unit, dps + 2 * g, lo.c, r0sq, mem_rounds, scales)
     if lo.collapse_round != hi.collapse_round:
         raise PrecisionError(
             f"the collapse round is {lo.collapse_round} at {dps + g} digits but "
@@ -325,9 +420,32 @@ def _confirmed_mp(G, y, eps, dps, max_rounds, unit):
 
 #: Budgets beyond which :func:`self_distill` refuses unless ``force=True`` (documented in
 #: docs/reliability.md).  float64: a K x K eigendecomposition needs ~3 K^2 doubles of
-#: memory; mp: cost is estimated by :func:`estimate_mp_seconds`.
+#: memory; mp: cost is estimated by :func:`estimate_mp_seconds`; both: the rounds' memory
+#: (every B_t is kept, T x K entries) by :func:`estimate_bytes`, against
+#: :data:`MEMORY_BUDGET_BYTES`.
 F64_MAX_K = 20_000
 MP_MAX_SECONDS = 600.0
+MEMORY_BUDGET_BYTES = 2 * 2**30
+
+#: Peak bytes per stored entry of B (T x K of them), measured with tracemalloc at K = 40,
+#: T ~ 1000: float64 ~38 (B_t, the array copy, the accuracy rerun); mp ~560 at 30 digits
+#: (each mpf three times: two confirming runs and the rounded result), growing with the
+#: mantissa; rounded up.
+_BYTES_PER_ENTRY_F64 = 48
+
+
+def _bytes_per_entry_mp(dps):
+    return 640 + dps
+
+
+def estimate_bytes(K, T, dps=None):
+    """Peak memory of the rounds of a trajectory with T rounds (B_t for t = 0..T, K each).
+
+    >>> estimate_bytes(100, 1000) / 2**20 < 5
+    True
+    """
+    per = _BYTES_PER_ENTRY_F64 if dps is None else _bytes_per_entry_mp(dps)
+    return (T + 1) * K * per
 
 
 def estimate_mp_seconds(K, dps, T=50):
@@ -335,16 +453,18 @@ def estimate_mp_seconds(K, dps, T=50):
 
     Eigendecomposition ~ 1.2 s x (K/200)^3 x (dps/50)^1.2 per run (theory.eigen's
     refinement from float64, measured 1.18 s at K = 200, 50 digits; 0.64 s at K = 100,
-    200 digits), plus ~K T dps/5e6 s for the rounds.
+    200 digits), plus ~K T dps/7.5e5 s for the rounds of both runs (measured 6.6 ms per
+    round at K = 100, 50 digits; 31 ms at K = 100, 200 digits).
 
     >>> round(estimate_mp_seconds(200, 50), 1) < 10
     True
     """
     eig = 1.2 * (K / 200.0) ** 3 * (dps / 50.0) ** 1.2
-    return 2 * (eig + K * T * dps / 5e6)
+    return 2 * eig + K * T * dps / 7.5e5
 
 
-def _check_budget(K, dps, force):
+def _check_budget(K, dps, force, T_min):
+    """Refuse before any work what the budgets exclude; ``T_min`` = ceil(r_0 - 1) <= T."""
     if force:
         return
     if dps is None and K > F64_MAX_K:
@@ -352,11 +472,18 @@ def _check_budget(K, dps, force):
                             f"{24 * K * K / 2**30:.1f} GiB and hours of eigh); pass force=True "
                             f"to run anyway")
     if dps is not None:
-        est = estimate_mp_seconds(K, dps)
+        est = estimate_mp_seconds(K, dps, max(50, T_min))
         if est > MP_MAX_SECONDS:
-            raise ResourceError(f"an mp trajectory at K = {K}, dps = {dps} is estimated at "
-                                f"{est:.0f} s (budget {MP_MAX_SECONDS:.0f} s); use fewer digits, a "
-                                f"smaller K, or pass force=True")
+            raise ResourceError(f"an mp trajectory at K = {K}, dps = {dps} with at least "
+                                f"{_fmt_count(T_min)} rounds is estimated at {est:.0f} s (budget "
+                                f"{MP_MAX_SECONDS:.0f} s); use fewer digits, a smaller K, a "
+                                f"larger eps, or pass force=True")
+    need = estimate_bytes(K, T_min, dps)
+    if need > MEMORY_BUDGET_BYTES:
+        raise ResourceError(f"the trajectory needs at least T = {_fmt_count(T_min)} rounds (T >= "
+                            f"ceil(r_0 - 1)) of K = {K}, about {need / 2**30:.3g} GiB, beyond the "
+                            f"memory budget MEMORY_BUDGET_BYTES = {MEMORY_BUDGET_BYTES / 2**30:.1f} "
+                            f"GiB; increase eps, or pass force=True")
 
 
 def self_distill(G, y, eps, *, dps=None, max_rounds=None, force=False):
@@ -365,17 +492,31 @@ def self_distill(G, y, eps, *, dps=None, max_rounds=None, force=False):
     ``dps=None`` uses float64 (one ``numpy.linalg.eigh``, then O(K) work per round);
     ``dps=N`` uses mpmath at N digits plus guard digits, confirmed by a second run at more
     guard digits (raises :class:`~theory.errors.PrecisionError` if they disagree).
-    ``max_rounds`` defaults to 100000 (float64) or 10000 (mp).  Inputs beyond the
-    documented budgets (:data:`F64_MAX_K`, :data:`MP_MAX_SECONDS`) raise
-    :class:`~theory.errors.ResourceError` unless ``force=True``.
+    ``max_rounds`` defaults to 100000 (float64) or 10000 (mp); when the lower bound
+    T >= ceil(||y||/sqrt(K eps) - 1) already exceeds it, RoundsExceededError is raised before
+    any work.  Inputs beyond the documented budgets (:data:`F64_MAX_K`,
+    :data:`MP_MAX_SECONDS`, :data:`MEMORY_BUDGET_BYTES` for the rounds) raise
+    :class:`~theory.errors.ResourceError` before any work, or when a run reaches the memory
+    budget, unless ``force=True`` (a bool).
+
+    Inputs may be float64 or any real numbers (numpy floats of any width, ints of any size,
+    ``Fraction``, mpf), converted exactly; the float64 engine normalises G and y by powers
+    of two, so values far outside float64's range (subnormal, huge) work whenever the
+    results are representable.
     """
-    G, y, dps, max_rounds, unit = _validate(G, y, eps, dps, max_rounds)
-    _check_budget(G.shape[0], dps, force)
+    G, y, dps, max_rounds, unit, force = _validate(G, y, eps, dps, max_rounds, force)
+    K = G.shape[0]
+    r0sq = _r0_squared(y, eps, K)
+    T_min = _round_bounds(r0sq)[0]
+    if T_min > max_rounds:
+        raise RoundsExceededError(_rounds_message(r0sq, max_rounds))
+    _check_budget(K, dps, force, T_min)
     if dps is None:
+        mem_rounds = None if force else MEMORY_BUDGET_BYTES // (K * _BYTES_PER_ENTRY_F64)
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            return _run_f64(G.astype(np.float64, copy=False), y.astype(np.float64, copy=False),
-                            eps, max_rounds, unit)
-    return _confirmed_mp(G, y, eps, dps, max_rounds, unit)
+            return _run_f64(G, y, eps, max_rounds, unit, r0sq, mem_rounds)
+    mem_rounds = None if force else MEMORY_BUDGET_BYTES // (K * _bytes_per_entry_mp(dps))
+    return _confirmed_mp(G, y, eps, dps, max_rounds, unit, r0sq, mem_rounds)
 
 
 def fitted_values(tr, t, Gx):

@@ -19,6 +19,7 @@ Domain: X of shape (K, dim) or (K,) (one-dimensional points); h, l > 0.
 
 import numpy as np
 
+from ._validate import EPS64
 from .errors import InputError
 from .ntk import _terms_f64 as _h_inf_terms
 
@@ -52,23 +53,24 @@ def gaussian_gram(X, h):
     """G[j,k] = exp(-||x_j - x_k||^2/(2 h^2)) / K."""
     _positive("h", h)
     D = pairwise_distances(X)
-    return np.exp(-(D / h) ** 2 / 2) / D.shape[0]
+    with np.errstate(over="ignore"):  # (D/h)^2 = inf: the kernel is exp(-inf) = 0 there
+        return np.exp(-(D / h) ** 2 / 2) / D.shape[0]
 
 
 def matern_gram(X, nu, ell):
     """G[j,k] = Matern_nu(||x_j - x_k||; ell) / K for nu in {0.5, 1.5, 2.5}."""
     _positive("ell", ell)
-    D = pairwise_distances(X)
-    if nu == 0.5:
-        k = np.exp(-D / ell)
-    elif nu == 1.5:
-        s = np.sqrt(3.0) * D / ell
-        k = (1 + s) * np.exp(-s)
-    elif nu == 2.5:
-        s = np.sqrt(5.0) * D / ell
-        k = (1 + s + s * s / 3) * np.exp(-s)
-    else:
+    if nu not in (0.5, 1.5, 2.5):
         raise InputError(f"nu = {nu!r} is not supported; use 0.5, 1.5 or 2.5")
+    D = pairwise_distances(X)
+    with np.errstate(over="ignore"):
+        s = np.sqrt(2 * nu) * D / ell
+    # beyond s = 800 every form is below 800^2 e^-800 < 2^-1074: exactly 0 in float64 (and
+    # evaluating it there would give inf * 0 = NaN once s overflows)
+    far = s > 800.0
+    s = np.where(far, 0.0, s)
+    poly = {0.5: 1.0, 1.5: 1 + s, 2.5: 1 + s + s * s / 3}[nu]
+    k = np.where(far, 0.0, poly * np.exp(-s))
     return k / D.shape[0]
 
 
@@ -81,6 +83,6 @@ def ntk_relu_gram(X):
     """
     X = _points(X)
     norms = np.linalg.norm(X, axis=1)
-    if np.any(np.abs(norms - 1) > 1e3 * np.finfo(float).eps * np.sqrt(X.shape[1])):
+    if np.any(np.abs(norms - 1) > 1e3 * EPS64 * np.sqrt(X.shape[1])):
         raise InputError("ntk_relu_gram needs unit-norm inputs; normalise the rows of X first")
     return _h_inf_terms(X, X)[0] / X.shape[0]

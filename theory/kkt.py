@@ -26,6 +26,7 @@ Domain: K ≥ 1 training points, G symmetric positive semi-definite, c > 0, ε >
 ('mobahi2020.closed_form', 22)
 """
 
+import math
 from functools import partial
 from typing import NamedTuple
 
@@ -34,7 +35,8 @@ import scipy.sparse as sps
 import sympy as sp
 from scipy.optimize import NonlinearConstraint, minimize
 
-from ._mp import to_mp_array
+from . import _validate as V
+from ._mp import to_mp, to_mp_array
 from .derivation import Derivation, Step
 from .errors import InputError, PrecisionError
 from .exact import FracEval, is_zero
@@ -43,8 +45,6 @@ from .symbols import Norm
 __all__ = ["kkt_derivation", "K2KKT", "closed_form_k2", "FittedExpr",
            "fitted_values_expr", "kkt_fit_mp", "secular_residual_mp", "kkt_fit_f64",
            "kkt_predict_f64", "secular_residual_f64", "ConstrainedFit", "solve_constrained_f64", "slsqp_fit_f64"]
-
-_EPS64 = float(np.finfo(np.float64).eps)
 
 # Sources cited by the steps.
 _SRC_SETTING = "Mobahi et al. 2020, §1 (setting, problem (P))"
@@ -596,17 +596,15 @@ def _gram_mp(ctx, G):
     A = np.asarray(G, dtype=object)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise InputError(f"G must be a square K x K matrix with K >= 1; got shape {A.shape}")
+    # symmetric up to the input's own rounding (the one rule of theory._validate), judged
+    # on the input as given, before conversion to ctx
+    V.check_symmetric(V.as_real_array(G, "G", allow_mp=True), V.rounding_unit(G))
     A = to_mp_array(ctx, A)
-    if not all(ctx.isfinite(v) for v in A.reshape(-1)):
-        raise InputError("G has a non-finite entry; G must be finite")
     n = A.shape[0]
-    scale = max(abs(v) for v in A.reshape(-1))
-    # exact symmetry up to rounding at the working precision (8 K ulps of max|G|)
-    tol = 8 * n * scale * ctx.ldexp(1, -ctx.prec)
-    for a in range(n):
+    for a in range(n):  # average the accepted rounding-level asymmetry
         for b in range(a):
-            if abs(A[a, b] - A[b, a]) > tol:
-                raise InputError(f"G is not symmetric: G[{a},{b}] != G[{b},{a}]; pass (G + G.T)/2")
+            if A[a, b] != A[b, a]:
+                A[a, b] = A[b, a] = (A[a, b] + A[b, a]) / 2
     return A
 
 
@@ -640,7 +638,10 @@ def _solve_shifted_mp(ctx, A, Y, cc):
 
 
 def _positive_mp(ctx, v, name):
-    val = ctx.mpf(v)
+    try:
+        val = to_mp(ctx, v)  # exact for Fraction, numpy floats of any width, big ints
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a real number > 0; got {v!r}") from None
     if not ctx.isfinite(val) or val <= 0:
         raise InputError(f"{name} = {v!r} is outside the domain: {name} must be finite and > 0")
     return val
@@ -697,10 +698,16 @@ def secular_residual_mp(ctx, G, y, c, eps):
 _FPE = dict(over="raise", invalid="raise", divide="raise")
 
 
+_RANGE_HINT = ("beyond the float64 range; use the mp oracle (kkt_fit_mp, "
+               "secular_residual_mp), whose exponent range is unlimited")
+
+
 def _gram_f64(G):
     """Validate a symmetric K × K Gram matrix with finite entries and a non-negative diagonal."""
     try:
         A = np.array(G, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"G has an entry {_RANGE_HINT}") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"G must be a real K x K array; got {G!r} ({exc})") from None
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
@@ -709,16 +716,8 @@ def _gram_f64(G):
     if bad.size:
         i, jj = bad[0]
         raise InputError(f"G[{i}, {jj}] = {A[i, jj]} is not finite; G must be finite")
-    n = A.shape[0]
-    scale = float(np.max(np.abs(A)))
-    # A Gram matrix assembled by rounded arithmetic (e.g. V^T D V) is symmetric to within
-    # the error of a K-term inner product, about K*eps64*max|G|; allow 8x that.
-    sym_tol = 8 * n * _EPS64 * scale
-    asym = float(np.max(np.abs(A - A.T)))
-    if asym > sym_tol:
-        i, jj = np.unravel_index(np.argmax(np.abs(A - A.T)), A.shape)
-        raise InputError(f"G is not symmetric: |G[{i},{jj}] - G[{jj},{i}]| = {asym:.3g} > "
-                         f"{sym_tol:.3g} (8 K eps64 max|G|); pass (G + G.T)/2")
+    # symmetric up to the input's own rounding (the one rule of theory._validate)
+    V.check_symmetric(V.as_real_array(G, "G", allow_mp=True), V.rounding_unit(G))
     neg = np.flatnonzero(np.diag(A) < 0)
     if neg.size:
         i = neg[0]
@@ -729,6 +728,8 @@ def _gram_f64(G):
 def _targets_f64(y, n):
     try:
         Y = np.array(y, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"y has an entry {_RANGE_HINT}") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"y must be a real array of length K = {n}; got {y!r} ({exc})") from None
     if Y.ndim not in (1, 2) or Y.shape[0] != n or (Y.ndim == 2 and Y.shape[1] == 0):
@@ -742,6 +743,8 @@ def _targets_f64(y, n):
 def _positive(v, name):
     try:
         val = float(v)
+    except OverflowError:
+        raise InputError(f"{name} = {v!r} is {_RANGE_HINT}") from None
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a real number > 0; got {v!r}") from None
     if not np.isfinite(val) or val <= 0:
@@ -749,15 +752,35 @@ def _positive(v, name):
     return val
 
 
-def _solve_shifted(G, Y, c):
-    """(cI + G)^{-1} Y by LU with partial pivoting (numpy.linalg.solve)."""
+def _solve_shifted(G, Y, c, shown=None):
+    """(cI + G)^{-1} Y by LU with partial pivoting (numpy.linalg.solve); ``shown`` is the c
+    named in the error (the caller's, when G and c are normalised)."""
     A = G.copy()
     A[np.diag_indices_from(A)] += c
     try:
         return np.linalg.solve(A, Y)
     except np.linalg.LinAlgError:
-        raise InputError(f"cI + G is singular at c = {c}: G has eigenvalue -c, so G is not "
-                         "positive semi-definite") from None
+        raise InputError(f"cI + G is singular at c = {c if shown is None else shown}: G has "
+                         "eigenvalue -c, so G is not positive semi-definite") from None
+
+
+def _normalised(Gm, Y, c):
+    """(G 2^-eG, Y 2^-ey, c 2^-eG, ey): the oracles are invariant under G -> sG, c -> sc
+    and covariant under y -> σy; scaling by powers of two is exact, so this changes nothing
+    in range and keeps subnormal or huge input in range."""
+    eG, ey = V.binary_exponent(Gm), V.binary_exponent(Y)
+    cs = math.ldexp(c, -eG) if abs(-eG) < 2000 else (math.inf if eG < 0 else 0.0)
+    if not (np.finfo(np.float64).tiny <= cs < math.inf):
+        raise InputError(f"c / max|G| = c 2^{-eG} = {c} 2^{-eG} is {_RANGE_HINT}")
+    return np.ldexp(Gm, -eG), np.ldexp(Y, -ey), cs, ey
+
+
+def _scaled_back(a, e, what):
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(a, e)
+    if not np.all(np.isfinite(out)):
+        raise InputError(f"{what} is {_RANGE_HINT}")
+    return out
 
 
 def kkt_fit_f64(G, y, c):
@@ -774,8 +797,9 @@ def kkt_fit_f64(G, y, c):
     Gm = _gram_f64(G)
     Y = _targets_f64(y, Gm.shape[0])
     cc = _positive(c, "c")
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        return Gm @ _solve_shifted(Gm, Y, cc)
+        return _scaled_back(Gs @ _solve_shifted(Gs, Ys, cs, cc), ey, "f_X")
 
 
 def kkt_predict_f64(g_x, G, y, c):
@@ -804,8 +828,10 @@ def kkt_predict_f64(g_x, G, y, c):
     if not np.all(np.isfinite(gx)):
         i = np.argwhere(~np.isfinite(gx))[0]
         raise InputError(f"g_x[{i[0]}, {i[1]}] = {gx[tuple(i)]} is not finite")
+    eG = V.binary_exponent(Gm)
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        return gx @ _solve_shifted(Gm, Y, cc)
+        return _scaled_back(np.ldexp(gx, -eG) @ _solve_shifted(Gs, Ys, cs, cc), ey, "f*(x)")
 
 
 def secular_residual_f64(G, y, c, eps):
@@ -825,9 +851,19 @@ def secular_residual_f64(G, y, c, eps):
     Y = _targets_f64(y, Gm.shape[0])
     cc = _positive(c, "c")
     ee = _positive(eps, "eps")
+    K = Gm.shape[0]
+    Gs, Ys, cs, ey = _normalised(Gm, Y, cc)
     with np.errstate(**_FPE):
-        r = cc * _solve_shifted(Gm, Y, cc)
-        return float(np.sum(r * r) - Gm.shape[0] * ee)
+        r = cs * _solve_shifted(Gs, Ys, cs, cc)  # ||r|| <= ||Ys||: no overflow
+        sq = float(np.sum(r * r))
+    # ||r||^2 - K eps = 2^(2 ey) (sq - K eps 2^(-2 ey)), exact scaling; K eps 2^(-2 ey) may
+    # leave the range only when it dwarfs sq, and then the residual is -K eps
+    t = K * V.scaled_float(ee, -2 * ey)
+    out = float(_scaled_back(np.float64(sq - t), 2 * ey, "the residual")) if math.isfinite(t) \
+        else -K * ee
+    if not math.isfinite(out):
+        raise InputError(f"the residual is {_RANGE_HINT}")
+    return out
 
 
 # --- problem (P) discretised, handed to a generic constrained optimiser ------------------
@@ -915,7 +951,7 @@ def solve_constrained_f64(x_data, y, eps, a0, a1, half_width, n_intervals):
     h = 2 * L / n_int
     idx = np.rint((xd + L) / h).astype(int)
     # linspace nodes carry a few ulps of L of rounding; 16 eps64 (L + |x|) is a safe margin
-    node_tol = 16 * _EPS64 * (L + np.abs(xd))
+    node_tol = 16 * V.EPS64 * (L + np.abs(xd))
     for kk in range(Kn):
         if not (0 < idx[kk] < n_int) or abs(grid[idx[kk]] - xd[kk]) > node_tol[kk]:
             raise InputError(

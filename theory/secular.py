@@ -26,11 +26,10 @@ import math
 
 import numpy as np
 
+from ._validate import EPS64
 from .errors import InfeasibleError, InputError, PrecisionError
 
 __all__ = ["secular_value_f64", "secular_bracket", "secular_root_f64", "secular_root_mp"]
-
-_EPS64 = np.finfo(np.float64).eps
 
 
 def secular_value_f64(c, w2, d):
@@ -115,7 +114,7 @@ def secular_root_f64(w2, d, target, s_guess=None):
 
     s0 = s_guess if s_guess is not None and lo < s_guess < hi else lo
     # 4 u: the last Newton step of a quadratically convergent iteration is below rounding
-    s = _newton_bracketed(F, lo, hi, s0, 4 * _EPS64, 200)
+    s = _newton_bracketed(F, lo, hi, s0, 4 * EPS64, 200)
     return 1.0 / s
 
 
