@@ -93,9 +93,17 @@ class ClaimResult:
     expected: str = "verified"
 
     @property
+    def refutes_reading(self):
+        """An expected-refuted claim (a published reading) refuted with a counterexample
+        confirmed in mp (or in float64 by an engine without an mp form)."""
+        ce = self.counterexample or {}
+        return (self.expected == "refuted" and self.status == "refuted"
+                and ce.get("decided_by") in ("mp", "float64-only"))
+
+    @property
     def ok(self):
-        return (self.status == self.expected
-                and all(m.status == "refuted" for m in self.mutants))
+        verdict = self.refutes_reading if self.expected == "refuted" else self.status == "verified"
+        return verdict and all(m.status == "refuted" for m in self.mutants)
 
 
 class ResultCache:
@@ -215,7 +223,8 @@ def _decide(claim, inst, cache, dps, force_mp):
     # a float64 refutation is confirmed in mp before it counts (when the engine allows)
     force_mp = force_mp or (not f_holds and mp_ok)
     if conclusive and not force_mp:
-        return InstanceResult(_describe(inst, what), float(f_out.margin), "float64",
+        by = "float64" if f_holds or engine.has_mp else "float64-only"
+        return InstanceResult(_describe(inst, what), float(f_out.margin), by,
                               bool(f_holds), _as_float(f_out.tightness), f_out.detail), f_out
     if not conclusive and not mp_ok:
         why = (f"the engine {engine.name} has no mp form" if not engine.has_mp else

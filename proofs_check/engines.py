@@ -22,7 +22,8 @@ The float64/mp decision rule is the same for every engine (:mod:`proofs_check.de
 
 import math
 
-__all__ = ["Engine", "SelfDistillEngine", "SELF_DISTILL", "FunctionEngine"]
+__all__ = ["Engine", "SelfDistillEngine", "SELF_DISTILL", "FixedRidgeEngine", "FIXED_RIDGE",
+           "FunctionEngine"]
 
 
 class Engine:
@@ -90,6 +91,45 @@ class SelfDistillEngine(Engine):
         return _DistillTools(dps)
 
 
+class FixedRidgeEngine(Engine):
+    """Fixed-ridge self-distillation (:func:`theory.fixed_ridge_distill`): a teacher and
+    ``len(inst.xi)`` students with the same ridge ``inst.lam``, over ``inst.G`` (a Gram
+    matrix) or, when the instance has no ``G``, a design ``inst.X``; the result is a
+    :class:`theory.RidgeTrajectory`.
+    """
+
+    name = "fixed_ridge"
+    has_mp = True
+    mp_limit = 120
+
+    def run(self, inst, dps):
+        from theory import fixed_ridge_distill, fixed_ridge_distill_design
+        if inst.G is not None:
+            return fixed_ridge_distill(inst.G, inst.y, inst.lam, inst.xi, dps=dps)
+        return fixed_ridge_distill_design(inst.X, inst.y, inst.lam, inst.xi, dps=dps)
+
+    def accuracy(self, result):
+        return float(result.accuracy) if result.dps is None else 0.0
+
+    def agreement(self, f64, mp):
+        from theory import ridge_trajectory_agreement
+        return ridge_trajectory_agreement(f64, mp)
+
+    def tools(self, dps):
+        return _RidgeTools(dps)
+
+
+class _RidgeTools:
+    """Further fixed-ridge runs at the same precision: ``distill(G, y, lam, xi)``."""
+
+    def __init__(self, dps):
+        self.dps = dps
+
+    def distill(self, G, y, lam, xi):
+        from theory import fixed_ridge_distill
+        return fixed_ridge_distill(G, y, lam, xi, dps=self.dps)
+
+
 class FunctionEngine(Engine):
     """An engine from a function ``fn(inst, dps) -> result`` (for small catalogues and tests).
 
@@ -113,3 +153,4 @@ class FunctionEngine(Engine):
 
 
 SELF_DISTILL = SelfDistillEngine()
+FIXED_RIDGE = FixedRidgeEngine()

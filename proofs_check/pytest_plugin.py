@@ -439,7 +439,10 @@ class ClaimFailed(Exception):
     def render(self):
         c, r = self.claim, self.result
         if r.ok:
-            head = f"verified on {r.instances} instances, but regressed"
+            head = f"{r.status} on {r.instances} instances, but regressed"
+        elif r.expected == "refuted" and r.status != "refuted":
+            head = (f"{r.status.upper()} on {r.instances} instances, but it is a published "
+                    f"reading expected to be refuted (XPASS strict)")
         else:
             head = f"{r.status.upper()} on {r.instances} instances"
         lines = [f"{c.id} ({c.paper}, {c.where}): {head}", f"  statement: {c.statement}",
@@ -478,6 +481,10 @@ class ClaimItem(pytest.Item):
         self.result, found = state.check(self.claim)
         if not self.result.ok or found:
             raise ClaimFailed(self.claim, self.result, found, state.baseline_path)
+        if self.result.refutes_reading:  # an expected failure, as pytest's strict xfail
+            ce = self.result.counterexample
+            pytest.xfail(f"refutes a published reading ({self.claim.where}) at {ce.get('id')}: "
+                         f"{ce.get('detail')}")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ClaimFailed):

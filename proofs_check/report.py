@@ -4,7 +4,9 @@ JSON schema ``proofs-check/run/1`` (documented in README):
 
     {"schema": "proofs-check/run/1",
      "run": {"tier", "seed", "dps", "selected": [ids]},
-     "claims": [{"id", "paper", "where", "provenance", "status" (verified|refuted|error),
+     "claims": [{"id", "paper", "where", "provenance",
+                 "status" (verified|refuted|error|undecided), "expected" (verified|refuted),
+                 "refutes_published_reading" (bool), "undecided", "errors",
                  "instances", "worst_margin", "worst_instance", "tightness",
                  "f64_mp_digits", "mp_checked", "decided_by_mp", "f64_contradicted_by_mp",
                  "counterexample", "message",
@@ -60,8 +62,10 @@ def summary(results):
     return {
         "claims": len(results),
         "verified": sum(r.status == "verified" for r in results),
-        "refuted": sum(r.status == "refuted" for r in results),
+        "refuted": sum(r.status == "refuted" and r.expected != "refuted" for r in results),
         "error": sum(r.status == "error" for r in results),
+        "undecided": sum(r.status == "undecided" for r in results),
+        "readings_refuted": sum(r.refutes_reading for r in results),
         "mutants": len(muts),
         "mutants_refuted": sum(m.status == "refuted" for m in muts),
         "instances": sum(r.instances for r in results),
@@ -72,7 +76,9 @@ def summary(results):
 def claim_record(claim, r):
     return {
         "id": r.id, "paper": claim.paper, "where": claim.where, "provenance": claim.provenance,
-        "status": r.status, "instances": r.instances, "worst_margin": r.worst_margin,
+        "status": r.status, "expected": r.expected,
+        "refutes_published_reading": r.refutes_reading, "undecided": r.undecided,
+        "errors": r.errors, "instances": r.instances, "worst_margin": r.worst_margin,
         "worst_instance": r.worst_instance, "tightness": r.tightness,
         "f64_mp_digits": r.f64_mp_digits, "mp_checked": r.mp_checked,
         "decided_by_mp": r.decided_by_mp, "f64_contradicted_by_mp": r.f64_contradicted,
@@ -97,7 +103,9 @@ def render_table(results, seconds=None):
     rows = []
     for r in results:
         refuted = sum(m.status == "refuted" for m in r.mutants)
-        rows.append((r.status.upper() if r.status != "verified" else "verified", r.id,
+        status = ("refutes reading" if r.refutes_reading else
+                  r.status.upper() if r.status != "verified" else "verified")
+        rows.append((status, r.id,
                      str(r.instances), fmt_margin(r.worst_margin), fmt_tightness(r.tightness),
                      fmt_digits(r.f64_mp_digits), f"{refuted}/{len(r.mutants)} refuted"))
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
@@ -107,20 +115,31 @@ def render_table(results, seconds=None):
         return "  ".join(c.rjust(w) if i in right else c.ljust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     out = [line(head), line(["-" * w for w in widths])] + [line(r) for r in rows]
-    problems = []
+    problems, readings = [], []
     for r in results:
-        if r.status != "verified":
+        if r.refutes_reading:
+            ce = r.counterexample
+            readings.append(f"  {r.id}: refuted at {ce.get('id')} ({ce.get('detail')}; decided "
+                            f"by {ce.get('decided_by')})")
+        elif r.status != "verified" or r.expected == "refuted":
             ce = r.counterexample or {}
-            problems.append(f"  {r.id}: {r.status}" + (f" at {ce.get('id')} ({ce.get('detail')})"
+            note = (" (expected: refuted with an mp-confirmed counterexample, as a published "
+                    "reading)" if r.expected == "refuted" else "")
+            problems.append(f"  {r.id}: {r.status}{note}" + (f" at {ce.get('id')} ({ce.get('detail')})"
                                                        if ce else "") + (f" {r.message}" if r.message else ""))
         for m in r.mutants:
             if m.status != "refuted":
                 problems.append(f"  {m.id}: mutant SURVIVED ({m.statement}): the checker "
                                 f"could not refute it on this domain")
     s = summary(results)
+    extra = "".join(f", {s[k]} {label}" for k, label in (
+        ("undecided", "undecided"), ("readings_refuted", "published readings refuted")) if s[k])
     tail = (f"{s['claims']} claims: {s['verified']} verified, {s['refuted']} refuted, "
-            f"{s['error']} error; {s['mutants_refuted']}/{s['mutants']} mutants refuted; "
+            f"{s['error']} error{extra}; {s['mutants_refuted']}/{s['mutants']} mutants refuted; "
             f"{s['instances']} instances" + (f" in {seconds:.1f} s" if seconds is not None else ""))
+    if readings:
+        out += ["", "Published readings refuted (expected; the counterexample is the result):"]
+        out += readings
     if problems:
         out += ["", "Problems:"] + problems
     out += ["", tail]

@@ -284,3 +284,23 @@ def test_proofs_dps_beyond_the_range_is_a_usage_error(pytester, claims_file):
     res = run(pytester, claims_file, "--proofs-dps", "6000")
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(["*--proofs-dps: dps = 6000*"])
+
+
+READINGS_FILE = CLAIMS_FILE + textwrap.dedent('''
+    def reading(id, evaluate):
+        return Claim(id=id, paper="toy paper", where="README", provenance="code",
+                     summary="a published reading", statement="s", domain=toy_domain,
+                     evaluate=evaluate, mutants=(GROWS,), expected="refuted", mp_instances=1)
+
+    CLAIMS = [reading("user.reading_false", drops_lots), reading("user.reading_true", drop)]
+''')
+
+
+def test_expected_refuted_readings_are_xfail_and_strict_xpass(pytester):
+    path = pytester.path / "readings.py"
+    path.write_text(READINGS_FILE)
+    res = run(pytester, path)
+    res.assert_outcomes(xfailed=1, failed=1)
+    res.stdout.fnmatch_lines(["*user.reading_false*XFAIL*",
+                              "*user.reading_true*but it is a published reading expected to be "
+                              "refuted (XPASS strict)*"])

@@ -181,3 +181,30 @@ def test_cli_usage_errors(capsys, argv, needle):
     code, _ = _run(*argv)
     err = capsys.readouterr().err
     assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_an_expected_refuted_reading_succeeds_only_when_refuted_in_mp(capsys):
+    """A published reading that the numbers contradict: ``expected="refuted"`` counts as a
+    success only with an mp-confirmed counterexample, and as a failure when verified."""
+    def reading(holds):
+        return lambda inst, traj, tools: Outcome(1.0 if holds else -0.25, detail="R_2 > R_3")
+    false_reading = Claim(id="t.reading", paper="p", where="README", provenance="code",
+                          summary="s", statement="s", domain=_domain, evaluate=reading(False),
+                          mutants=(Mutant("t.reading~m", "m", _const(Outcome(-1.0))),),
+                          expected="refuted", mp_instances=0)
+    r = check_claim(false_reading, dps=30)
+    assert r.status == "refuted" and r.refutes_reading and r.ok
+    assert r.counterexample["decided_by"] == "mp"
+    true_reading = Claim(id="t.reading2", paper="p", where="README", provenance="code",
+                         summary="s", statement="s", domain=_domain, evaluate=reading(True),
+                         mutants=(Mutant("t.reading2~m", "m", _const(Outcome(-1.0))),),
+                         expected="refuted", mp_instances=0)
+    r2 = check_claim(true_reading, dps=30)
+    assert r2.status == "verified" and not r2.ok
+    from proofs_check.report import render_table, to_json
+    table = render_table([r, r2])
+    assert "refutes reading" in table and "Published readings refuted" in table
+    assert "t.reading2: verified (expected: refuted" in table
+    doc = json.loads(to_json([false_reading, true_reading], [r, r2], {}))
+    assert doc["claims"][0]["refutes_published_reading"] is True
+    assert doc["summary"]["readings_refuted"] == 1 and doc["summary"]["ok"] is False
