@@ -37,8 +37,10 @@ from theory.errors import ProofsCheckError
 from .claim import Outcome
 from .decision import MAX_ABSORBED, tolerance, valid_cond
 
-__all__ = ["ClaimResult", "MutantResult", "InstanceResult", "check_claim", "ResultCache",
-           "TrajectoryCache", "DEFAULT_DPS", "Undecided", "ClaimCodeError"]
+__all__ = ["ClaimResult", "MutantResult", "InstanceResult", "InstanceRecord", "Screen",
+           "check_claim", "claim_domain", "instance_record", "screen_mutant", "confirm_mutant",
+           "assemble", "forced_mp", "ResultCache", "TrajectoryCache", "DEFAULT_DPS", "Undecided",
+           "ClaimCodeError"]
 
 DEFAULT_DPS = 50
 
@@ -241,38 +243,56 @@ def _decide(claim, inst, cache, dps, force_mp):
     return res, m_out
 
 
-def _refute_mutant(claim, mutant, domain, cache, dps):
-    """Find a counterexample; float64 candidates are confirmed in mp (smallest K first)."""
+@dataclass
+class Screen:
+    """A mutant's float64 evaluation on one instance, as the refutation search needs it."""
+
+    K: int
+    index: int
+    kind: str  # "candidate" (fails conclusively) | "mp_only" (inconclusive, mp may decide)
+    margin: float = None
+    detail: str = ""
+    instance: dict = None
+
+
+def screen_mutant(claim, mutant, inst, index, cache):
+    """Evaluate ``mutant`` on ``inst`` in float64; a :class:`Screen` or None (holds, or
+    cannot be evaluated: an erring instance never refutes a mutant)."""
     engine = claim.engine
+    what = f"{mutant.id} on {inst.id}"
+    try:
+        out, holds, conclusive = _evaluate(mutant.evaluate, engine, inst,
+                                           cache.get(engine, inst, None), what)
+    except Undecided:
+        out, holds, conclusive = None, True, False
+    except ProofsCheckError:
+        return None
+    mp_ok = engine.has_mp and inst.K <= engine.mp_limit
+    if conclusive and not holds:
+        return Screen(int(inst.K), index, "candidate", float(out.margin), out.detail,
+                      inst.describe())
+    if not conclusive and mp_ok:
+        return Screen(int(inst.K), index, "mp_only")
+    return None
 
-    def refuted(inst, out, decided_by):
-        return MutantResult(mutant.id, mutant.statement, "refuted",
-                            {**inst.describe(), "margin": float(out.margin),
-                             "detail": out.detail}, decided_by)
 
-    candidates, mp_only = [], []  # (K, index, instance, float64 outcome)
-    for i, inst in enumerate(domain):
-        what = f"{mutant.id} on {inst.id}"
-        try:
-            out, holds, conclusive = _evaluate(mutant.evaluate, engine, inst,
-                                               cache.get(engine, inst, None), what)
-        except Undecided:
-            out, holds, conclusive = None, True, False
-        except ProofsCheckError:
-            continue
-        mp_ok = engine.has_mp and inst.K <= engine.mp_limit
-        if conclusive and not holds:
-            candidates.append((inst.K, i, inst, out))
-        elif not conclusive and mp_ok:
-            mp_only.append((inst.K, i, inst, out))
+def confirm_mutant(claim, mutant, domain, screens, cache, dps):
+    """Refute ``mutant`` from its screens: conclusive float64 candidates first, then
+    inconclusive ones, smallest K first; a float64 candidate is confirmed in mp (when the
+    engine has an mp form) before it counts; at most 4 mp runs."""
+    engine = claim.engine
+    order = (sorted((s for s in screens if s.kind == "candidate"), key=lambda s: (s.K, s.index))
+             + sorted((s for s in screens if s.kind == "mp_only"), key=lambda s: (s.K, s.index)))
     tried = 0
-    for _, _, inst, f_out in sorted(candidates, key=lambda c: c[:2]) + sorted(
-            mp_only, key=lambda c: c[:2]):
+    for sc in order:
         if tried >= 4:
             break
+        inst = domain[sc.index]
         if not (engine.has_mp and inst.K <= engine.mp_limit):
             # conclusive in float64, and no mp form to confirm it with
-            return refuted(inst, f_out, "float64")
+            return MutantResult(mutant.id, mutant.statement, "refuted",
+                                {**sc.instance, "margin": sc.margin, "detail": sc.detail},
+                                "float64")
         tried += 1
         try:
             out, holds, _ = _evaluate(mutant.evaluate, engine, inst, cache.get(engine, inst, dps),
@@ -280,7 +300,9 @@ def _refute_mutant(claim, mutant, domain, cache, dps):
         except ProofsCheckError:
             continue
         if not holds:
-            return refuted(inst, out, "mp")
+            return MutantResult(mutant.id, mutant.statement, "refuted",
+                                {**inst.describe(), "margin": float(out.margin),
+                                 "detail": out.detail}, "mp")
     return MutantResult(mutant.id, mutant.statement, "survived")
 
 
@@ -292,7 +314,8 @@ def _summarise_tightness(results):
             "attained": sum(1 for v in vals if v >= 1 - 1e-12), "of": len(vals)}
 
 
-def _domain(claim, tier, seed):
+def claim_domain(claim, tier, seed):
+    """The claim's instances; a fault of the claim's own code raises :class:`ClaimCodeError`."""
     try:
         with _quiet():
             domain = list(claim.domain(tier, seed))
@@ -306,41 +329,47 @@ def _domain(claim, tier, seed):
     return domain
 
 
-def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None):
-    """Check ``claim`` and refute its mutants; return a :class:`ClaimResult`.
+@dataclass
+class InstanceRecord:
+    """Everything the verdict needs from one instance (plain data: cacheable, picklable)."""
 
-    Never raises for a fault of the claim's own code: that becomes an ``error`` result
-    naming the claim and the instance.
-    """
-    t0 = time.perf_counter()
-    cache = cache if cache is not None else ResultCache(dps)
+    index: int
+    kind: str  # "ok" | "undecided" | "error"
+    result: InstanceResult = None
+    witness: bool = False
+    message: str = ""
+    screens: list = field(default_factory=list)  # per mutant: Screen or None
+
+
+def forced_mp(claim, inst, index):
+    """Whether instance ``index`` is re-checked in mp whatever float64 says."""
+    return (index < claim.mp_instances and claim.engine.has_mp
+            and inst.K <= claim.engine.mp_limit)
+
+
+def instance_record(claim, inst, index, cache, dps):
+    """Decide the claim on one instance and screen every mutant on it."""
     try:
-        domain = _domain(claim, tier, seed)
+        res, out = _decide(claim, inst, cache, dps, force_mp=forced_mp(claim, inst, index))
+        rec = InstanceRecord(index, "ok", res, bool(out.witness))
+    except Undecided as exc:
+        rec = InstanceRecord(index, "undecided", message=f"{inst.id}: {exc}")
     except ProofsCheckError as exc:
-        return ClaimResult(claim.id, "error", message=str(exc), expected=claim.expected)
-    if not domain:
-        return ClaimResult(claim.id, "error", message="the claim's domain is empty",
-                           expected=claim.expected)
-    results, witness, error, undecided = [], False, None, None
-    n_err = n_und = 0
-    for i, inst in enumerate(domain):
-        if progress:
-            progress(claim.id, i, len(domain))
-        force = i < claim.mp_instances and claim.engine.has_mp and inst.K <= claim.engine.mp_limit
-        try:
-            res, out = _decide(claim, inst, cache, dps, force_mp=force)
-        except Undecided as exc:
-            n_und += 1
-            undecided = undecided or f"{inst.id}: {exc}"
-            continue
-        except ProofsCheckError as exc:
-            n_err += 1
-            error = error or f"{inst.id}: {exc}"
-            continue
-        witness = witness or out.witness
-        results.append(res)
-    r = ClaimResult(claim.id, "verified", instances=len(results), undecided=n_und,
-                    errors=n_err, expected=claim.expected)
+        rec = InstanceRecord(index, "error", message=f"{inst.id}: {exc}")
+    rec.screens = [screen_mutant(claim, m, inst, index, cache) for m in claim.mutants]
+    return rec
+
+
+def assemble(claim, records, mutant_results, seconds=0.0):
+    """The :class:`ClaimResult` from the instance records (in domain order) and the mutants'
+    results: independent of how and where the records were computed."""
+    records = sorted(records, key=lambda r: r.index)
+    results = [r.result for r in records if r.kind == "ok"]
+    witness = any(r.witness for r in records if r.kind == "ok")
+    errs = [r.message for r in records if r.kind == "error"]
+    unds = [r.message for r in records if r.kind == "undecided"]
+    r = ClaimResult(claim.id, "verified", instances=len(results), undecided=len(unds),
+                    errors=len(errs), expected=claim.expected)
     if results:
         worst = min(results, key=lambda x: x.margin)
         r.worst_margin, r.worst_instance = worst.margin, {**worst.instance, "detail": worst.detail}
@@ -356,18 +385,45 @@ def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progres
         r.status = "refuted"
         r.counterexample = {**bad.instance, "margin": bad.margin, "detail": bad.detail,
                             "decided_by": bad.decided_by}
-    elif error is not None:
-        r.status, r.message = "error", error
-    elif undecided is not None:
-        r.status, r.message = "undecided", f"{n_und} instance(s) undecided; first: {undecided}"
+    elif errs:
+        r.status, r.message = "error", errs[0]
+    elif unds:
+        r.status, r.message = "undecided", f"{len(unds)} instance(s) undecided; first: {unds[0]}"
     elif claim.needs_witness and not witness:
         r.status = "refuted"
         r.message = "no instance of the domain exhibits the claimed phenomenon"
-    for mutant in claim.mutants:
-        try:
-            r.mutants.append(_refute_mutant(claim, mutant, domain, cache, dps))
-        except ProofsCheckError as exc:  # e.g. the mutant's code is broken: not refuted
-            r.mutants.append(MutantResult(mutant.id, mutant.statement, "survived",
-                                          {"error": str(exc)}))
-    r.seconds = time.perf_counter() - t0
+    r.mutants = list(mutant_results)
+    r.seconds = seconds
     return r
+
+
+def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None):
+    """Check ``claim`` and refute its mutants; return a :class:`ClaimResult` (serially, in
+    this process; :mod:`proofs_check.runner` runs the same steps in parallel).
+
+    Never raises for a fault of the claim's own code: that becomes an ``error`` result
+    naming the claim and the instance.
+    """
+    t0 = time.perf_counter()
+    cache = cache if cache is not None else ResultCache(dps)
+    try:
+        domain = claim_domain(claim, tier, seed)
+    except ProofsCheckError as exc:
+        return ClaimResult(claim.id, "error", message=str(exc), expected=claim.expected)
+    if not domain:
+        return ClaimResult(claim.id, "error", message="the claim's domain is empty",
+                           expected=claim.expected)
+    records = []
+    for i, inst in enumerate(domain):
+        if progress:
+            progress(claim.id, i, len(domain))
+        records.append(instance_record(claim, inst, i, cache, dps))
+    mutants = []
+    for k, mutant in enumerate(claim.mutants):
+        screens = [rec.screens[k] for rec in records if rec.screens[k] is not None]
+        try:
+            mutants.append(confirm_mutant(claim, mutant, domain, screens, cache, dps))
+        except ProofsCheckError as exc:  # e.g. the mutant's code is broken: not refuted
+            mutants.append(MutantResult(mutant.id, mutant.statement, "survived",
+                                        {"error": str(exc)}))
+    return assemble(claim, records, mutants, time.perf_counter() - t0)

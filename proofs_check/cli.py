@@ -63,7 +63,22 @@ def _build_parser():
                     help="add wall times to --json output (a 'meta' field)")
     pr.add_argument("-o", "--output", metavar="FILE", help="also write the JSON report here")
     pr.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                    help="progress on stderr (auto: when stderr is a terminal)")
+                    help="progress on stderr: a bar on a terminal, periodic lines on a pipe "
+                         "(auto: both; never: none)")
+    pr.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="local worker processes (default: the number of cores)")
+    pr.add_argument("--executor", choices=("process", "serial", "dask"), default="process",
+                    help="process: a local pool (default); dask: an existing Dask cluster "
+                         "(--scheduler); serial: this process only")
+    pr.add_argument("--scheduler", metavar="ADDRESS",
+                    help="with --executor dask: the scheduler, e.g. tcp://10.0.0.1:8786")
+    pr.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                    help="instances not started within this many seconds are undecided "
+                         "(default: 1800 for fast, 3600 for full)")
+    pr.add_argument("--cache-dir", metavar="DIR",
+                    help="on-disk cache of instance results, for resuming (default: "
+                         "$PROOFS_CHECK_CACHE or ~/.cache/proofs-check)")
+    pr.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
     pd = sub.add_parser("derive", help="print a machine-checked derivation")
     pd.add_argument("id", help="derivation id (see 'proofs-check derive --list')", nargs="?")
@@ -79,13 +94,13 @@ def _build_parser():
     return p
 
 
-def _claims_for(args):
-    claims = registry.catalogue()
+def _claims_for(args, with_user_ids=False):
+    claims, user = registry.catalogue(), []
     if getattr(args, "claims", None) is not None:
         user = registry.load_claims_file(args.claims)
         claims = user if getattr(args, "only_user", False) else claims + user
         registry.check_unique(claims, f"the catalogue and {args.claims}")
-    return claims
+    return (claims, {c.id for c in user}) if with_user_ids else claims
 
 
 def _paper_of(claim):
@@ -118,51 +133,86 @@ def _cmd_list(args, out):
     return EXIT_OK
 
 
-def _progress_printer(mode):
-    show = mode == "always" or (mode == "auto" and sys.stderr.isatty())
-    if not show:
-        return None, None
-    state = {"k": 0, "n": 0}
+class _Progress:
+    """Progress on stderr: a tqdm bar on a terminal (with ETA, rate and the current claim),
+    plain lines every ``PERIOD`` seconds on a pipe."""
 
-    def claim_start(k, n, cid):
-        state.update(k=k, n=n)
-        sys.stderr.write(f"\r[{k}/{n}] {cid} ...\033[K")
-        sys.stderr.flush()
+    PERIOD = 10.0
 
-    def instance(cid, i, m):
-        if i % 5 == 0:
-            sys.stderr.write(f"\r[{state['k']}/{state['n']}] {cid}: instance {i + 1}/{m}\033[K")
+    def __init__(self, mode):
+        self.tty = sys.stderr.isatty()
+        self.on = mode == "always" or (mode == "auto")
+        self.bar, self.last, self.t0 = None, 0.0, time.perf_counter()
+
+    def __call__(self, done, total, cid):
+        if not self.on:
+            return
+        if self.tty:
+            if self.bar is None:
+                try:
+                    from tqdm import tqdm
+                    self.bar = tqdm(total=total, unit="inst", file=sys.stderr, leave=False,
+                                    dynamic_ncols=True)
+                except ImportError:
+                    self.bar = False
+            if self.bar:
+                self.bar.set_postfix_str(cid, refresh=False)
+                self.bar.update(done - self.bar.n)
+                return
+        now = time.perf_counter()
+        if now - self.last >= self.PERIOD or (self.tty and now - self.last >= 0.5):
+            self.last = now
+            rate = done / max(now - self.t0, 1e-9)
+            eta = (total - done) / rate if rate > 0 else float("inf")
+            sys.stderr.write(f"proofs-check: {done}/{total} instances, {rate:.1f}/s, "
+                             f"ETA {eta:.0f} s; last: {cid}\n")
             sys.stderr.flush()
-    return claim_start, instance
+
+    def close(self):
+        if self.bar:
+            self.bar.close()
 
 
 def _cmd_run(args, out):
-    from .check import ResultCache, check_claim
+    from .cache import default_cache_dir
     from .decision import check_dps
     from .report import render_table, to_json
+    from .runner import DEFAULT_BUDGET, ClaimRef, run_claims
     check_dps(args.dps)
     if args.seed < 0:
         raise ProofsCheckError(f"--seed {args.seed}: seeds are integers >= 0")
-    claims = registry.select(args.ids, _claims_for(args))
+    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    if workers < 1:
+        raise ProofsCheckError(f"--workers {workers}: need at least 1")
+    if args.executor == "dask" and not args.scheduler:
+        raise ProofsCheckError("--executor dask needs --scheduler ADDRESS (a running Dask "
+                               "scheduler, e.g. tcp://127.0.0.1:8786)")
+    budget = DEFAULT_BUDGET[args.tier] if args.budget is None else args.budget
+    if not budget > 0:
+        raise ProofsCheckError(f"--budget {args.budget}: give a positive number of seconds")
+    everything, user = _claims_for(args, with_user_ids=True)
+    claims = registry.select(args.ids, everything)
     if args.output is not None:
         check_writable(args.output)
-    cache = ResultCache(args.dps)
-    claim_start, instance = _progress_printer(args.progress)
+    refs = [ClaimRef(c.id, os.path.abspath(args.claims) if c.id in user else None)
+            for c in claims]
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    progress = _Progress(args.progress if args.progress != "auto" or sys.stderr.isatty()
+                         else "auto")
+    if args.progress == "never":
+        progress.on = False
     t0 = time.perf_counter()
-    results, times = [], {}
-    for k, claim in enumerate(claims, 1):
-        if claim_start:
-            claim_start(k, len(claims), claim.id)
-        r = check_claim(claim, tier=args.tier, seed=args.seed, dps=args.dps, cache=cache,
-                        progress=instance)
-        results.append(r)
-        times[claim.id] = round(r.seconds, 3)
+    try:
+        results = run_claims(claims, refs, args.tier, args.seed, args.dps, workers=workers,
+                             executor=args.executor, scheduler=args.scheduler,
+                             cache_dir=cache_dir, budget=budget, progress=progress)
+    finally:
+        progress.close()
     seconds = time.perf_counter() - t0
-    if claim_start:
-        sys.stderr.write("\r\033[K")
     run = {"tier": args.tier, "seed": args.seed, "dps": args.dps,
            "selected": [c.id for c in claims]}
-    meta = {"seconds": round(seconds, 3), "claim_seconds": times} if args.timings else None
+    meta = ({"seconds": round(seconds, 3), "workers": workers, "executor": args.executor}
+            if args.timings else None)
     doc = to_json(claims, results, run, meta)
     if args.output is not None:
         atomic_write_text(args.output, doc)

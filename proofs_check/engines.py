@@ -50,6 +50,10 @@ class Engine:
     def tools(self, dps):
         return None
 
+    def cost(self, inst, dps, forced_mp):
+        """Estimated seconds to decide ``inst`` (used only to order and chunk the work)."""
+        return 1e-3 * max(1, inst.K)
+
     def __repr__(self):
         return f"<engine {self.name}>"
 
@@ -89,6 +93,24 @@ class SelfDistillEngine(Engine):
 
     def tools(self, dps):
         return _DistillTools(dps)
+
+    def cost(self, inst, dps, forced_mp):
+        """float64: one eigh (~2e-9 K^3 s) plus T rounds (~2e-7 K s each), with T estimated
+        between the bounds known up front, ceil(r_0 - 1) <= T <= ceil(r_0^2 - 1) (their
+        geometric mean); plus the confirmed mp run when it is forced."""
+        import numpy as np
+        from theory.distill import estimate_mp_seconds
+        K = max(1, int(inst.K))
+        try:
+            r0 = math.sqrt(float(np.sum(np.asarray(inst.y, float) ** 2)) / (K * float(inst.eps)))
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            r0 = 1.0
+        T = 1.0 if r0 <= 1 else math.sqrt(max(1.0, r0 - 1) * max(1.0, r0 * r0 - 1))
+        T = min(T, 1e5)
+        sec = 2e-9 * K ** 3 + 2e-7 * K * T + 1e-4
+        if forced_mp and dps is not None:
+            sec += estimate_mp_seconds(K, dps, min(T, 1e4))
+        return sec
 
 
 class FixedRidgeEngine(Engine):

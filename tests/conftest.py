@@ -34,3 +34,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("slow") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _private_result_cache(tmp_path, monkeypatch):
+    """Each test gets its own on-disk result cache: a test that patches an engine must not
+    leave records that a later test (or the user's next run) would reuse."""
+    monkeypatch.setenv("PROOFS_CHECK_CACHE", str(tmp_path / "proofs-check-cache"))

@@ -1,0 +1,271 @@
+"""Run many claims: cost-aware, in parallel (local processes or a Dask cluster), resumable
+from an on-disk cache, within a time budget, with progress.
+
+The work of one claim splits into tasks that any worker can run:
+
+1. *instance tasks*: decide the claim on a chunk of its instances and screen every mutant
+   there in float64 (:func:`proofs_check.check.instance_record`);
+2. *mutant tasks*: confirm a mutant's counterexample in mp from those screens
+   (:func:`proofs_check.check.confirm_mutant`).
+
+Workers rebuild the claims and their domains themselves (deterministic, by id), so only
+ids, indices and plain-data records cross process boundaries; the verdict is assembled in
+the parent by :func:`proofs_check.check.assemble`.  Every computation is deterministic, so
+the report is byte-identical for 1, 2 or N workers and on Dask.
+
+Cost: each instance gets an estimate before it runs (the engine's ``cost(inst, dps,
+forced)``: K, the round bounds known up front, dps); chunks run cheapest first, so that
+under a ``budget`` the most instances are decided.  An instance not started before the
+budget runs out is *undecided* (counted as such, never verified).
+"""
+
+import functools
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+from .cache import DiskCache, claim_version, code_version, instance_fingerprint
+from .check import (DEFAULT_DPS, InstanceRecord, MutantResult, ResultCache, assemble,
+                    claim_domain, confirm_mutant, forced_mp, instance_record)
+from theory.errors import ProofsCheckError
+
+__all__ = ["run_claims", "ClaimRef", "EXECUTORS", "DEFAULT_BUDGET", "CHUNK_SECONDS"]
+
+EXECUTORS = ("process", "serial", "dask")
+#: Default run budget (seconds) per tier: generous for fast (it takes about a minute per
+#: catalogue), and sized for CI's 90 minutes for the full tier.
+DEFAULT_BUDGET = {"fast": 1800.0, "full": 3600.0}
+#: Target estimated cost of one instance task (small enough to balance two workers).
+CHUNK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """How a worker finds a claim: by id in the catalogue, or in a user's claims file."""
+
+    id: str
+    path: str = None
+
+
+# ------------------------------------------------------------------ worker side
+@functools.lru_cache(maxsize=None)
+def _claims_of(path):
+    from . import registry
+    claims = registry.catalogue() if path is None else registry.load_claims_file(path)
+    return {c.id: c for c in claims}
+
+
+def _claim(ref):
+    return _claims_of(ref.path)[ref.id]
+
+
+@functools.lru_cache(maxsize=64)
+def _domain(ref, tier, seed):
+    return claim_domain(_claim(ref), tier, seed)
+
+
+_CACHES = {}
+
+
+def _result_cache(dps):
+    if dps not in _CACHES:
+        _CACHES.clear()  # one precision per run; do not grow without bound
+        _CACHES[dps] = ResultCache(dps)
+    return _CACHES[dps]
+
+
+def _instance_task(ref, tier, seed, dps, indices, deadline):
+    claim = _claim(ref)
+    domain = _domain(ref, tier, seed)
+    cache = _result_cache(dps)
+    out = []
+    for i in indices:
+        if deadline is not None and time.time() > deadline:
+            out.append(InstanceRecord(i, "undecided", message=f"{domain[i].id}: the run budget "
+                                      f"ran out before this instance was checked",
+                                      screens=[None] * len(claim.mutants)))
+            continue
+        out.append(instance_record(claim, domain[i], i, cache, dps))
+    return out
+
+
+def _mutant_task(ref, tier, seed, dps, k, screens):
+    claim = _claim(ref)
+    mutant = claim.mutants[k]
+    try:
+        return confirm_mutant(claim, mutant, _domain(ref, tier, seed), screens,
+                              _result_cache(dps), dps)
+    except ProofsCheckError as exc:
+        return MutantResult(mutant.id, mutant.statement, "survived", {"error": str(exc)})
+
+
+# ------------------------------------------------------------------ executors
+class _Serial:
+    """Runs tasks in this process (no pickling): the reference executor."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        f = Future()
+        try:
+            f.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future
+            f.set_exception(exc)
+        return f
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def _executor(kind, workers, scheduler):
+    if kind == "serial" or (kind == "process" and workers <= 1):
+        return _Serial()
+    if kind == "process":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"))
+    if kind == "dask":
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            from theory.errors import InputError
+            raise InputError("--executor dask needs dask.distributed: pip install "
+                             "'proofs-check[dask]'") from exc
+        client = Client(scheduler) if isinstance(scheduler, str) else scheduler
+        return client.get_executor(pure=False)
+    raise ValueError(f"executor {kind!r} must be one of {EXECUTORS}")
+
+
+# ------------------------------------------------------------------ planning
+def _cost(claim, inst, index, dps):
+    fn = getattr(claim.engine, "cost", None)
+    if fn is None:
+        return 1e-3 * max(1, inst.K)
+    return float(fn(inst, dps, forced_mp(claim, inst, index)))
+
+
+def _chunks(costs, target=CHUNK_SECONDS):
+    """Consecutive index chunks of estimated cost about ``target`` (an expensive instance
+    alone)."""
+    out, cur, acc = [], [], 0.0
+    for i, c in enumerate(costs):
+        if cur and acc + c > target:
+            out.append((acc, cur))
+            cur, acc = [], 0.0
+        cur.append(i)
+        acc += c
+    if cur:
+        out.append((acc, cur))
+    return out
+
+
+def _key(kind, version, *parts):
+    return "|".join((kind, code_version(), version) + tuple(map(str, parts)))
+
+
+# ------------------------------------------------------------------ the run
+def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
+               executor="process", scheduler=None, cache_dir=None, budget=None,
+               progress=None):
+    """Check ``claims`` (with their :class:`ClaimRef` ``refs``) and return their
+    :class:`~proofs_check.check.ClaimResult` list, in order.
+
+    ``workers`` processes (``executor="process"``), or a Dask cluster at ``scheduler``
+    (``executor="dask"``); ``cache_dir`` (None: no disk cache) holds per-instance records
+    so that a rerun resumes; ``budget`` seconds (None: unlimited) after which instances not
+    yet started are undecided; ``progress(done, total, claim_id)`` is called as instance
+    tasks complete.
+    """
+    t0 = time.perf_counter()
+    deadline = None if budget is None else time.time() + float(budget)
+    disk = DiskCache(cache_dir) if cache_dir else None
+    plans, tasks = [], []  # per claim: (claim, ref, domain, version, fingerprints)
+    errors = {}
+    for c, ref in zip(claims, refs):
+        try:
+            domain = claim_domain(c, tier, seed)
+        except ProofsCheckError as exc:
+            errors[c.id] = str(exc)
+            plans.append(None)
+            continue
+        version = claim_version(c) if disk else ""
+        fps = [instance_fingerprint(inst) for inst in domain] if disk else []
+        plans.append((c, ref, domain, version, fps))
+    records = {c.id: {} for c in claims}
+    todo = []  # (cost, claim index, indices)
+    for ci, plan in enumerate(plans):
+        if plan is None:
+            continue
+        c, ref, domain, version, fps = plan
+        costs, missing = [], []
+        for i, inst in enumerate(domain):
+            if disk:
+                rec = disk.get(_key("inst", version, fps[i], c.engine.name, dps,
+                                    forced_mp(c, inst, i)), InstanceRecord)
+                if rec is not None:
+                    records[c.id][i] = rec
+                    continue
+            missing.append(i)
+            costs.append(_cost(c, inst, i, dps))
+        for acc, chunk in _chunks(costs):
+            todo.append((acc, ci, [missing[j] for j in chunk]))
+    todo.sort(key=lambda t: (t[0], t[1], t[2][0]))  # cheapest first (deterministic)
+    total = sum(len(p[2]) for p in plans if p)
+    done = total - sum(len(t[2]) for t in todo)
+    pool = _executor(executor, workers, scheduler)
+    try:
+        futs = {pool.submit(_instance_task, plans[ci][1], tier, seed, dps, idx, deadline):
+                ci for _, ci, idx in todo}
+        from concurrent.futures import as_completed
+        for f in as_completed(futs):
+            ci = futs[f]
+            c, ref, domain, version, fps = plans[ci]
+            for rec in f.result():
+                records[c.id][rec.index] = rec
+                if disk and rec.kind != "undecided":
+                    disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
+                                  forced_mp(c, domain[rec.index], rec.index)), rec)
+                done += 1
+            if progress:
+                progress(done, total, c.id)
+        # mutants: confirm counterexamples in mp, in parallel across mutants
+        mfuts = {}
+        for ci, plan in enumerate(plans):
+            if plan is None:
+                continue
+            c, ref, domain, version, fps = plan
+            for k, m in enumerate(c.mutants):
+                screens = [r.screens[k] for _, r in sorted(records[c.id].items())
+                           if r.screens[k] is not None]
+                key = _key("mut", version, m.id, dps,
+                           [(s.index, s.kind, fps[s.index]) for s in screens]) if disk else None
+                hit = disk.get(key, MutantResult) if disk else None
+                mfuts[(ci, k)] = (hit, key) if hit is not None else (
+                    pool.submit(_mutant_task, ref, tier, seed, dps, k, screens), key)
+        results = []
+        for ci, plan in enumerate(plans):
+            c = claims[ci]
+            if plan is None:
+                from .check import ClaimResult
+                results.append(ClaimResult(c.id, "error", message=errors[c.id],
+                                           expected=c.expected))
+                continue
+            if not plan[2]:
+                from .check import ClaimResult
+                results.append(ClaimResult(c.id, "error", message="the claim's domain is empty",
+                                           expected=c.expected))
+                continue
+            muts = []
+            for k in range(len(c.mutants)):
+                val, key = mfuts[(ci, k)]
+                res = val if isinstance(val, MutantResult) else val.result()
+                if disk and not isinstance(val, MutantResult):
+                    disk.put(key, res)
+                muts.append(res)
+            results.append(assemble(c, list(records[c.id].values()), muts,
+                                    time.perf_counter() - t0))
+        return results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
