@@ -239,6 +239,8 @@ def test_dense_solve_oracles_range():
         kkt_fit_f64(G, y, 10**400)
     with pytest.raises(InputError, match="float64 range"):
         kkt_fit_f64([[10**400, 0], [0, 10**400]], y, 1.0)
+    with pytest.raises(InputError, match="float64 range"):  # c / max|G| ~ 1e600
+        kkt_fit_f64(G * 1e-301, y, 1e300)
     s = 2.0 ** -1060
     Gsub = G * s
     np.testing.assert_array_equal(kkt_fit_f64(Gsub, y, 0.5 * s), kkt_fit_f64(Gsub / s, y, 0.5))
