@@ -210,6 +210,7 @@ def test_ints_beyond_the_float_range():
     # mp: exact and unlimited in range; G = 1e400 I, so c solves a scalar equation
     tr = self_distill(G, y, eps, dps=20)
     assert tr.collapse_round >= 1 and tr.eigenvalues[0] == make_context(20).mpf(10) ** 400
+    assert tr.kappa == 1.0  # before: inf / inf = nan
     # float64: the eigenvalues 1e400 are not representable: a named error, no garbage
     with pytest.raises(InputError, match="float64 range"):
         self_distill(G, y, eps)

@@ -89,8 +89,9 @@ class Trajectory:
     @property
     def kappa(self):
         """Condition number d_max/d_min of G (inf when G is singular)."""
-        d0, d1 = float(self.eigenvalues[0]), float(self.eigenvalues[-1])
-        return d1 / d0 if d0 > 0 else math.inf
+        d0, d1 = self.eigenvalues[0], self.eigenvalues[-1]
+        # the ratio in the eigenvalues' own type: mp eigenvalues may lie beyond float range
+        return float(d1 / d0) if d0 > 0 else math.inf
 
 
 #: Digits of the range-safe pre-computation of r_0^2 = ||y||^2 / (K eps) (mpmath keeps the
