@@ -266,6 +266,20 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                 muts.append(res)
             results.append(assemble(c, list(records[c.id].values()), muts,
                                     time.perf_counter() - t0))
-        return results
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # Ctrl-C or a failure: stop at once, wait for nothing
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _stop(pool):
+    """Cancel queued tasks and end local worker processes now (a running task would
+    otherwise hold the interpreter's exit until it finished)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        try:
+            proc.terminate()
+        except Exception:  # noqa: BLE001 - already gone
+            pass

@@ -589,7 +589,8 @@ def test_f64_near_double_root_matches_quadrature_sweep(ell):
 
 
 def test_f64_exact_double_root_matches_confluent_form_and_gram():
-    # exact rationals: Q has a true double root, g = (l + r) e^{-r/l} / (4 l^2) (spec §3);
+    # exact rationals: Q has a true double root, g = (l + r) e^{-r/l} / (4 l^2)
+    # (docs/theory/mobahi2020.md §3);
     # the same kernel from the rounded floats differs only by the coefficient rounding
     ell = sp.Rational(1, 5)
     exact = [1, 2 * ell**2, ell**4]

@@ -136,8 +136,10 @@ def test_interrupt_exits_130_and_leaves_previous_file(tmp_path, monkeypatch, cap
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(check_mod, "check_claim", interrupted)
-    code = main(["run", "mobahi2020.c_increasing", "-o", str(target)], out=io.StringIO())
+    from proofs_check import runner
+    monkeypatch.setattr(runner, "instance_record", interrupted)
+    code = main(["run", "mobahi2020.c_increasing", "-o", str(target), "--workers", "1"],
+                out=io.StringIO())
     assert code == 130 and "interrupted" in capsys.readouterr().err
     assert json.loads(target.read_text()) == {"previous": True}
-    assert not (tmp_path / "report.json.new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temporary left

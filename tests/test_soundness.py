@@ -210,6 +210,7 @@ def test_ints_beyond_the_float_range():
     # mp: exact and unlimited in range; G = 1e400 I, so c solves a scalar equation
     tr = self_distill(G, y, eps, dps=20)
     assert tr.collapse_round >= 1 and tr.eigenvalues[0] == make_context(20).mpf(10) ** 400
+    assert tr.kappa == 1.0  # before: inf / inf = nan
     # float64: the eigenvalues 1e400 are not representable: a named error, no garbage
     with pytest.raises(InputError, match="float64 range"):
         self_distill(G, y, eps)
@@ -239,6 +240,8 @@ def test_dense_solve_oracles_range():
         kkt_fit_f64(G, y, 10**400)
     with pytest.raises(InputError, match="float64 range"):
         kkt_fit_f64([[10**400, 0], [0, 10**400]], y, 1.0)
+    with pytest.raises(InputError, match="float64 range"):  # c / max|G| ~ 1e600
+        kkt_fit_f64(G * 1e-301, y, 1e300)
     s = 2.0 ** -1060
     Gsub = G * s
     np.testing.assert_array_equal(kkt_fit_f64(Gsub, y, 0.5 * s), kkt_fit_f64(Gsub / s, y, 0.5))

@@ -92,10 +92,7 @@ def as_real_array(a, name, *, allow_mp):
                              f"the float64 range; rescale the input")
         return out
     if arr.dtype.kind in "iuf":
-        if arr.dtype.kind in "iu" and arr.dtype.itemsize > 8:  # pragma: no cover - no such dtype today
-            arr = arr.astype(object)
-        else:
-            arr = arr.astype(np.float64)
+        arr = arr.astype(np.float64)
     elif arr.dtype.kind == "O" and allow_mp:
         flat = arr.reshape(-1)
         bad = [v for v in flat if not _is_real_number(v)]
@@ -348,7 +345,7 @@ def scaled_f64(a, shift):
     """``a * 2^shift`` as float64, rounded once from the exact value (no overflow when the
     result is in range, whatever the range of ``a``)."""
     if a.dtype != object:
-        return np.ldexp(a, shift)
+        return a if shift == 0 else np.ldexp(a, shift)
     ctx = make_context(1)
     ctx.prec = _F64_BITS
     return np.array([float(ctx.ldexp(to_mp(ctx, v), shift)) for v in a.reshape(-1)],

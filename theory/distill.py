@@ -89,8 +89,9 @@ class Trajectory:
     @property
     def kappa(self):
         """Condition number d_max/d_min of G (inf when G is singular)."""
-        d0, d1 = float(self.eigenvalues[0]), float(self.eigenvalues[-1])
-        return d1 / d0 if d0 > 0 else math.inf
+        d0, d1 = self.eigenvalues[0], self.eigenvalues[-1]
+        # the ratio in the eigenvalues' own type: mp eigenvalues may lie beyond float range
+        return float(d1 / d0) if d0 > 0 else math.inf
 
 
 #: Digits of the range-safe pre-computation of r_0^2 = ||y||^2 / (K eps) (mpmath keeps the
@@ -108,7 +109,8 @@ def _r0_squared(y, eps, K):
 
 
 def _round_bounds(r0sq):
-    """ceil(r_0 - 1) <= T <= ceil(r_0^2 - 1) (spec §4), as exact integers (r0sq an mpf)."""
+    """ceil(r_0 - 1) <= T <= ceil(r_0^2 - 1) (docs/theory/mobahi2020.md §5), as exact
+    integers (r0sq an mpf)."""
     ctx = make_context(_R0_DPS)
     r0sq = ctx.mpf(r0sq)
     if r0sq <= 1:
@@ -250,6 +252,17 @@ def _representation_error(a):
     return 2.0 ** -1075 / m if 0 < m < np.finfo(np.float64).tiny / V.EPS64 else 0.0
 
 
+#: The float64 engine leaves G and y unscaled when max|entries| is within 2^(+-_F64_SAFE):
+#: squares, sums over K <= 2^30 terms and ratios then stay far inside float64's range, and
+#: the K^2 copy is saved (scaling by a power of two would not change the result anyway).
+_F64_SAFE = 256
+
+
+def _f64_shift(a):
+    e = V.binary_exponent(a)
+    return 0 if (a.dtype == np.float64 and abs(e) <= _F64_SAFE) else e
+
+
 def _run_f64(G, y, eps, max_rounds, unit, r0sq, mem_rounds):
     """The float64 engine on G * 2^-eG and y * 2^-ey (max |entries| in [1/2, 1)).
 
@@ -259,7 +272,7 @@ def _run_f64(G, y, eps, max_rounds, unit, r0sq, mem_rounds):
     subnormal, huge or int-beyond-float input; the results are scaled back exactly.
     """
     K = G.shape[0]
-    eG, ey = V.binary_exponent(G), V.binary_exponent(y)
+    eG, ey = _f64_shift(G), _f64_shift(y)
     Gs, ys = V.scaled_f64(G, -eG), V.scaled_f64(y, -ey)
     y0 = y if y.dtype == np.float64 else _unscaled(ys, ey, "y_0")
     unit = max(unit, V.EPS64)  # eigh works in float64 whatever the input's precision

@@ -807,8 +807,8 @@ def green_f64(coeffs):
     :class:`~theory.errors.PrecisionError` (use :func:`green_mp`) instead of returning a
     wrong value.  ``g`` is even in ``x - t``: a negative argument gives ``g(|r|)``.
 
-    Source: spec §3 [derived; standard]; checked against the generated :func:`green_mp`
-    and against quadrature of the Fourier integral (STYLE rule 4).
+    Source: docs/theory/mobahi2020.md §3 [derived; standard]; checked against the
+    generated :func:`green_mp` and against quadrature of the Fourier integral (STYLE 4).
     Domain: numeric coefficients (see :func:`green_function`); finite ``r``.  Evaluated
     under ``np.errstate(over/invalid/divide="raise")``.
 

@@ -769,7 +769,7 @@ def _normalised(Gm, Y, c):
     and covariant under y -> σy; scaling by powers of two is exact, so this changes nothing
     in range and keeps subnormal or huge input in range."""
     eG, ey = V.binary_exponent(Gm), V.binary_exponent(Y)
-    cs = math.ldexp(c, -eG) if abs(-eG) < 2000 else (math.inf if eG < 0 else 0.0)
+    cs = V.scaled_float(c, -eG)  # inf / 0 beyond the range, no OverflowError
     if not (np.finfo(np.float64).tiny <= cs < math.inf):
         raise InputError(f"c / max|G| = c 2^{-eG} = {c} 2^{-eG} is {_RANGE_HINT}")
     return np.ldexp(Gm, -eG), np.ldexp(Y, -ey), cs, ey
