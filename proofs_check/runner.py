@@ -57,7 +57,14 @@ def _claims_of(path):
     return {c.id: c for c in claims}
 
 
+#: Claims of the current run by ref: used in this process and in forked workers, so that
+#: claims made in code (not in the catalogue or a file) run too; Dask workers resolve refs.
+_LOCAL = {}
+
+
 def _claim(ref):
+    if ref in _LOCAL:
+        return _LOCAL[ref]
     return _claims_of(ref.path)[ref.id]
 
 
@@ -118,6 +125,22 @@ class _Serial:
         pass
 
 
+class _DaskPool:
+    """A Dask client's concurrent.futures executor; closes the client it opened."""
+
+    def __init__(self, client, own):
+        self.client, self.own = client, own
+        self.pool = client.get_executor(pure=False)
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        self.pool.shutdown(wait=wait)
+        if self.own:
+            self.client.close()
+
+
 def _executor(kind, workers, scheduler):
     if kind == "serial" or (kind == "process" and workers <= 1):
         return _Serial()
@@ -133,8 +156,8 @@ def _executor(kind, workers, scheduler):
             from theory.errors import InputError
             raise InputError("--executor dask needs dask.distributed: pip install "
                              "'proofs-check[dask]'") from exc
-        client = Client(scheduler) if isinstance(scheduler, str) else scheduler
-        return client.get_executor(pure=False)
+        return _DaskPool(Client(scheduler) if isinstance(scheduler, str) else scheduler,
+                         own=isinstance(scheduler, str))
     raise ValueError(f"executor {kind!r} must be one of {EXECUTORS}")
 
 
@@ -179,6 +202,9 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     tasks complete.
     """
     t0 = time.perf_counter()
+    _LOCAL.clear()
+    _LOCAL.update(zip(refs, claims))
+    _domain.cache_clear()
     deadline = None if budget is None else time.time() + float(budget)
     disk = DiskCache(cache_dir) if cache_dir else None
     plans, tasks = [], []  # per claim: (claim, ref, domain, version, fingerprints)

@@ -173,7 +173,7 @@ def test_bad_ids_are_refused(cid):
 @pytest.mark.parametrize("argv, needle", [
     (["run", ""], "empty"),
     (["run", "--seed", "-1"], "seeds are integers >= 0"),
-    (["run", "mobahi2020.c_bounds", "-o", ""], "cannot write"),
+    (["run", "mobahi2020.c_bounds", "-o", ""], "is empty; pass a file name"),
     (["run", "--dps", "16"], "from 17"),
     (["run", "mobahi2020.c_bnds"], "did you mean mobahi2020.c_bounds"),
 ])

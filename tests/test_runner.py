@@ -1,0 +1,118 @@
+"""The parallel, resumable runner: the same report for any worker count and on Dask, a
+cache that resumes and re-runs only what changed, corrupt entries recomputed, a budget that
+leaves undecided instances (never verified)."""
+
+import io
+import json
+import os
+import pickle
+import time
+
+import numpy as np
+import pytest
+
+from proofs_check.cache import DiskCache
+from proofs_check.check import check_claim
+from proofs_check.claim import Claim, Instance, Mutant, Outcome
+from proofs_check.cli import main
+from proofs_check.registry import select
+from proofs_check.runner import ClaimRef, run_claims
+
+IDS = ["mobahi2020.c_increasing", "mobahi2020.collapse_threshold", "mobahi2020.norm_decreasing"]
+
+
+def _json(*argv):
+    out = io.StringIO()
+    code = main(["run", *IDS, "--json", "--dps", "30", *argv], out=out)
+    return code, out.getvalue()
+
+
+def test_report_is_byte_identical_for_1_2_and_3_workers_and_serial():
+    docs = {w: _json("--workers", str(w), "--no-cache")[1] for w in (1, 2, 3)}
+    docs["serial"] = _json("--executor", "serial", "--no-cache")[1]
+    assert len(set(docs.values())) == 1
+    assert json.loads(docs[1])["summary"]["ok"] is True
+
+
+def test_runner_matches_the_serial_checker():
+    claims = select(IDS)
+    par = run_claims(claims, [ClaimRef(c.id) for c in claims], dps=30, workers=2)
+    ser = [check_claim(c, dps=30) for c in claims]
+    for a, b in zip(par, ser):
+        a.seconds = b.seconds = 0.0
+        assert a == b
+
+
+def test_dask_local_cluster_gives_the_same_report():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code, doc = _json("--executor", "dask", "--scheduler", cluster.scheduler_address,
+                          "--no-cache")
+    assert code == 0 and doc == _json("--workers", "1", "--no-cache")[1]
+
+
+def test_resume_uses_the_cache_and_a_corrupt_entry_is_recomputed(tmp_path):
+    cache = tmp_path / "c"
+    first = _json("--cache-dir", str(cache), "--workers", "1")[1]
+    entries = sorted(cache.rglob("*.pkl"))
+    assert len(entries) > 10
+    # corrupt one entry, truncate another, and plant a wrong-type one: all are recomputed
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(entries[1].read_bytes()[:10])
+    key, _ = pickle.loads(entries[2].read_bytes())
+    entries[2].write_bytes(pickle.dumps((key, "a string, not a record")))
+    t0 = time.perf_counter()
+    again = _json("--cache-dir", str(cache), "--workers", "1")[1]
+    assert again == first
+    # every entry valid again
+    for p in cache.rglob("*.pkl"):
+        k, v = pickle.loads(p.read_bytes())
+        assert not isinstance(v, str)
+
+
+def _toy_claim(factor, cid="t.cached"):
+    def evaluate(inst, traj, tools):
+        n0, n1 = traj.norms[0], traj.norms[1]
+        return Outcome((factor * n0 - n1) / n0)
+
+    def domain(tier, seed):
+        G = np.diag([1.0, 0.5]) / 2
+        y = np.array([1.0, -0.5])
+        return [Instance(f"toy-{r}", "toy", G, y, r * 0.625, (("eps_rel", r),))
+                for r in (0.3, 0.1)]
+    return Claim(id=cid, paper="p", where="w", provenance="derived", summary="s",
+                 statement="s", domain=domain, evaluate=evaluate,
+                 mutants=(Mutant(cid + "~m", "m", lambda i, t, e: Outcome(-1.0)),),
+                 mp_instances=0)
+
+
+def test_a_changed_claim_reruns_only_its_own_instances(tmp_path, monkeypatch):
+    from proofs_check import runner
+    calls = []
+    real = runner.instance_record
+
+    def counting(claim, inst, index, cache, dps):
+        calls.append(claim.id)
+        return real(claim, inst, index, cache, dps)
+    monkeypatch.setattr(runner, "instance_record", counting)
+    a, b = _toy_claim(1.0, "t.a"), _toy_claim(1.0, "t.b")
+    kw = dict(dps=30, workers=1, cache_dir=str(tmp_path))
+    run_claims([a, b], [ClaimRef("t.a"), ClaimRef("t.b")], **kw)
+    assert sorted(calls) == ["t.a", "t.a", "t.b", "t.b"]
+    calls.clear()
+    run_claims([a, b], [ClaimRef("t.a"), ClaimRef("t.b")], **kw)
+    assert calls == []  # resumed entirely from the cache
+    b2 = _toy_claim(0.9, "t.b")  # the claim's closure changed: its version changed
+    res = run_claims([a, b2], [ClaimRef("t.a"), ClaimRef("t.b")], **kw)
+    assert sorted(calls) == ["t.b", "t.b"]
+    assert res[0].status == "verified"
+
+
+def test_an_exhausted_budget_leaves_undecided_instances_never_verified():
+    claims = select(["mobahi2020.c_increasing"])
+    res = run_claims(claims, [ClaimRef(c.id) for c in claims], dps=30, workers=1,
+                     budget=1e-9)
+    r = res[0]
+    assert r.status == "undecided" and r.undecided > 0 and not r.ok
+    assert "budget" in r.message
