@@ -15,9 +15,10 @@ import pytest
 from theory import random_features as rf
 from theory.errors import InputError, PrecisionError
 from theory.multiview import sample_multiview
+from theory.multiview import multiview_train_test
 from theory.random_features import (RF_VARIANCE, draw_rf_directions, fit_random_feature_ensemble,
                                     fit_random_features, rf_ensemble_logits, rf_features,
-                                    rf_objective)
+                                    rf_hessp, rf_objective)
 
 U64 = float(np.finfo(np.float64).eps) / 2
 
@@ -67,6 +68,36 @@ def test_objective_gradient_finite_differences():
         tol = 2 * abs(d2 - d1) / 3 + delta / h
         exact = float(g @ V)
         assert abs(d1 - exact) <= tol and tol <= 1e-5 * abs(exact)
+
+
+def test_hessian_vector_product_finite_differences():
+    """H v against (g(theta + h v) - g(theta - h v))/(2h), entrywise, tolerance as above."""
+    rng = np.random.default_rng(3)
+    N, M, k, lam = 30, 12, 5, 1e-2
+    Phi, y = rng.normal(size=(N, M)), rng.integers(k, size=N)
+    theta = rng.normal(size=(M + 1) * k)
+    grad = lambda t: rf_objective(t, Phi, y, k, lam)[1]
+    h = 1e-4
+    for _ in range(3):
+        v = rng.normal(size=theta.size)
+        Hv = rf_hessp(theta, v, Phi, y, k, lam)
+        d1 = (grad(theta + h * v) - grad(theta - h * v)) / (2 * h)
+        d2 = (grad(theta + 2 * h * v) - grad(theta - 2 * h * v)) / (4 * h)
+        # rounding of g entrywise: <= gamma_{N+M+k+6} (|Phi|^T |dF| + lam |W|) with |dF| <= 2/N
+        g_round = gamma(N + M + k + 6) * (np.abs(Phi).sum(axis=0).max() * 2 / N
+                                           + lam * (np.abs(theta).max() + 2 * h * np.abs(v).max()))
+        tol = 2 * np.abs(d2 - d1) / 3 + g_round / h
+        assert np.all(np.abs(d1 - Hv) <= tol)
+        assert tol.max() <= 1e-5 * np.abs(Hv).max()
+
+
+def test_newton_polish_certifies_where_lbfgs_stalls():
+    """Few features, small lam: L-BFGS stalls at the rounding floor of f; the gradient-only
+    Newton polish still reaches the certificate."""
+    tr, _ = multiview_train_test(0)
+    m = fit_random_features(tr.X, tr.labels, tr.k, 25, seed=700)
+    assert m.solver == "L-BFGS-B + Newton-CG"
+    assert m.distance_bound <= m.rtol * m.theta_norm
 
 
 def test_fit_against_sklearn(data):
