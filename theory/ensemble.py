@@ -48,6 +48,9 @@ VIEW_THRESHOLD = 0.05
 def ensemble_logits(logits):
     """G = (1/L) sum_l F^{(l)}: the mean over the leading (network) axis of (L, N, k) logits.
 
+    Source: docs/theory/allenzhu_li2020.md §2 (ensemble = average logits).  Domain: L >= 1,
+    finite logits.
+
     >>> ensemble_logits(np.array([[[1.0, 0.0]], [[0.0, 3.0]]])).tolist()
     [[0.5, 1.5]]
     """

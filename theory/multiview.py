@@ -54,6 +54,10 @@ class MultiViewParams:
     ``feature_noise`` = upper end of the U[0, .] noise on feature coordinates,
     ``noise_norm`` = typical norm of the Gaussian noise of a patch.
 
+    Source: docs/theory/allenzhu_li2020.md §2 [derived].  Domain: k >= 2, n_noise >= 0,
+    patches >= 3, 0 <= lo <= hi for the weight ranges, 0 <= off_mean <= 2(k-1), the other
+    constants finite and >= 0 (checked on construction).
+
     >>> MultiViewParams().dim
     320
     """
@@ -100,6 +104,12 @@ class MultiViewData:
     ``X`` (N, P, D) float64; ``labels`` (N,) int in [0, k); ``single_view`` (N,) bool;
     ``shown_view`` (N,) int: the own view (0 or 1) a single-view sample shows, -1 for a
     multi-view sample; ``mu`` the single-view probability it was drawn with; ``seed``.
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: made by :func:`sample_multiview`
+    (the arrays are read-only).
+
+    >>> sample_multiview(3, 0.0, seed=0).shown_view.tolist()
+    [-1, -1, -1]
     """
 
     X: np.ndarray = field(repr=False)
@@ -251,7 +261,10 @@ def sv_error(logits, data):
 
 
 def mv_error(logits, data):
-    """Error rate on the multi-view samples (see :func:`sv_error`).
+    """Error rate on the multi-view samples: mean of [argmax_i F_i(X) != y] over them.
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: data with at least one multi-view
+    sample.
 
     >>> d = sample_multiview(6, mu=0.0, seed=0)
     >>> float(mv_error(-np.eye(10)[d.labels], d))
@@ -262,6 +275,8 @@ def mv_error(logits, data):
 
 def error_rates(logits, data):
     """(sv-err, mv-err) of ``logits`` on ``data``; see :func:`sv_error`, :func:`mv_error`.
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: data with samples of both kinds.
 
     >>> d = sample_multiview(20, mu=0.5, seed=0)
     >>> [float(e) for e in error_rates(np.eye(10)[d.labels], d)]

@@ -58,6 +58,9 @@ class LearnerParams:
     initial scale, ``lr_slow``/``lr_fast`` the per-neuron steps below/above rho, ``steps``
     of gradient descent.
 
+    Source: docs/theory/allenzhu_li2020.md §2 [derived].  Domain: m >= 1, q >= 2,
+    steps >= 0, the real constants finite and > 0 (checked on construction).
+
     >>> LearnerParams().m, LearnerParams().steps
     (4, 1000)
     """
@@ -91,6 +94,13 @@ class TrainedNetworks:
 
     ``W`` (L, k, m, D); ``loss`` (steps + 1, L), the training loss before each step and
     after the last; ``seeds``; ``params``; ``tau`` (None when trained on hard labels only).
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: made by :func:`train_networks`.
+
+    >>> from theory.multiview import sample_multiview
+    >>> d = sample_multiview(4, 0.0, seed=0)
+    >>> train_networks(d.X, d.labels, d.k, (0,), steps=1).logits(d.X).shape
+    (1, 4, 10)
     """
 
     W: np.ndarray = field(repr=False)
@@ -140,6 +150,8 @@ def srelu(z, q, rho):
 def srelu_grad(z, q, rho):
     """sReLU'(z) = 0 (z <= 0), (z/rho)^(q-1) (0 <= z <= rho), 1 (z >= rho).
 
+    Source: derivative of :func:`srelu`.  Domain: q >= 2, rho > 0.
+
     >>> float(srelu_grad(np.array(0.05), 4, 0.1))
     0.125
     """
@@ -148,6 +160,8 @@ def srelu_grad(z, q, rho):
 
 def log_softmax(F, axis=-1):
     """log softmax(F) = F - logsumexp(F), shifted by max F (no overflow for any finite F).
+
+    Source: the standard max-shifted log-sum-exp [prior work].  Domain: F finite.
 
     >>> [round(float(v), 6) for v in np.exp(log_softmax(np.array([1000.0, 1000.0])))]
     [0.5, 0.5]
@@ -158,6 +172,8 @@ def log_softmax(F, axis=-1):
 
 def softmax(F, axis=-1):
     """softmax(F)_i = exp(F_i - max F) / sum_j exp(F_j - max F).
+
+    Source: [prior work].  Domain: F finite.
 
     >>> [round(float(v), 6) for v in softmax(np.array([0.0, np.log(3.0)]))]
     [0.25, 0.75]

@@ -68,6 +68,13 @@ class RandomFeatureModel:
     bound on the distance to the exact minimiser; ``theta_norm`` = ||(W, b)||; ``rtol``
     the relative accuracy certified; ``n_iter`` iterations (L-BFGS plus any Newton
     polish); ``seed``; ``solver`` ("L-BFGS-B" or "L-BFGS-B + Newton-CG").
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: made by :func:`fit_random_features`.
+
+    >>> from theory.multiview import sample_multiview
+    >>> d = sample_multiview(20, 0.0, seed=0)
+    >>> fit_random_features(d.X, d.labels, d.k, 8, seed=0).logits(d.X).shape
+    (20, 10)
     """
 
     U: np.ndarray = field(repr=False)
@@ -271,6 +278,9 @@ def fit_random_features(X, labels, k, M, seed, lam=DEFAULT_RF_LAM, rtol=DEFAULT_
 def fit_random_feature_ensemble(X, labels, k, M, seeds, **kw):
     """One :func:`fit_random_features` per seed (keyword arguments passed on).
 
+    Source: docs/theory/allenzhu_li2020.md §2 (L independent random-feature models).
+    Domain: a non-empty sequence of seeds.
+
     >>> from theory.multiview import sample_multiview
     >>> d = sample_multiview(30, 0.0, seed=0)
     >>> len(fit_random_feature_ensemble(d.X, d.labels, d.k, 20, (0, 1)))
@@ -287,6 +297,8 @@ def fit_random_feature_ensemble(X, labels, k, M, seeds, **kw):
 
 def rf_ensemble_logits(models, X):
     """(1/L) sum_l F_l(X): the ensemble's averaged logits, shape (N, k).
+
+    Source: docs/theory/allenzhu_li2020.md §2.  Domain: a non-empty sequence of models.
 
     >>> from theory.multiview import sample_multiview
     >>> d = sample_multiview(30, 0.0, seed=0)
