@@ -20,8 +20,13 @@ from .kkt import (closed_form_k2, kkt_derivation, kkt_fit_f64, kkt_fit_mp, kkt_p
                   solve_constrained_f64)
 from .fixed_ridge import (RidgeTrajectory, fixed_ridge_distill, fixed_ridge_distill_design,
                           ridge_trajectory_agreement)
+from .random_features import RandomFeatureModel, fit_random_features
 from .ridge_risk import OracleWeights, oracle_weights
+from .ensemble import (distill_from, ensemble_logits, knowledge_distill, self_distill_networks,
+                       train_ensemble, view_strengths, views_learned)
 from .label_updates import hard_sd_f64, reanchored_gd_f64, soft_sd_f64, soft_sd_limit_f64
+from .multiview import MultiViewData, MultiViewParams, multiview_train_test, sample_multiview, sv_error
+from .multiview_learner import LearnerParams, TrainedNetworks, train_networks
 from .noisy_clusters import ClusterData
 from .ntk import h_inf_gram, h_inf_gram_mc, h_inf_gram_mp, ntk2_gram, ntk2_gram_mc, ntk2_gram_mp
 from .relu_net import ReluNet, relu_net_gd
@@ -49,5 +54,10 @@ __all__ = [
     "ClusterData",
     "h_inf_gram", "h_inf_gram_mc", "h_inf_gram_mp", "ntk2_gram", "ntk2_gram_mc", "ntk2_gram_mp",
     "ReluNet", "relu_net_gd",
+    "distill_from", "ensemble_logits", "knowledge_distill", "self_distill_networks",
+    "train_ensemble", "view_strengths", "views_learned",
+    "MultiViewData", "MultiViewParams", "multiview_train_test", "sample_multiview", "sv_error",
+    "LearnerParams", "TrainedNetworks", "train_networks",
+    "RandomFeatureModel", "fit_random_features",
     "Inner", "Norm",
 ]
