@@ -237,10 +237,47 @@ def pytest_addoption(parser):
                     help="fail on regressions against this recorded baseline")
     group.addoption("--proofs-update-baseline", action="store_true", default=False,
                     help="record this session's results into --proofs-baseline instead")
+    group.addoption("--proofs-prune-baseline", action="store_true", default=False,
+                    help="with --proofs-update-baseline: drop entries of claims not collected "
+                         "(removed or renamed claims)")
+
+
+#: Node ids of claim items start with this; ``pytest proofs-check::ID`` reruns one.
+NODE_PREFIX = "proofs-check::"
+
+
+def _take_node_ids(config):
+    """Turn ``proofs-check::ID`` arguments (the node ids pytest prints) into a selection."""
+    opt, keep, ids = config.option, [], []
+    for arg in list(getattr(config, "args", []) or []):
+        if arg.startswith(NODE_PREFIX):
+            ids.append(arg[len(NODE_PREFIX):])
+        else:
+            keep.append(arg)
+    if ids:
+        config.args[:] = keep
+        opt.proofs_select = list(opt.proofs_select) + ids
+        if not opt.proofs_claims:
+            opt.proofs_check = True
+
+
+def _resolve(config, path, must_exist=True):
+    """A path from the command line (relative to the working directory) or from ``addopts``
+    in the ini file (relative to the rootdir): the first that exists."""
+    if path is None or os.path.isabs(path):
+        return path
+    here = os.path.abspath(path)
+    there = os.path.join(str(config.rootpath), path)
+    probe = os.path.exists if must_exist else (lambda p: os.path.isdir(os.path.dirname(p)))
+    return path if probe(here) or not probe(there) else there
 
 
 def pytest_configure(config):
+    _take_node_ids(config)
     opt = config.option
+    opt.proofs_claims = [_resolve(config, p) for p in opt.proofs_claims]
+    if opt.proofs_baseline:
+        opt.proofs_baseline = _resolve(config, opt.proofs_baseline, must_exist=False)
     if not (opt.proofs_check or opt.proofs_claims):
         stray = [name for name, on in (("--proofs-select", opt.proofs_select),
                                        ("--proofs-baseline", opt.proofs_baseline),
@@ -260,6 +297,7 @@ def pytest_unconfigure(config):
 
 
 _PLUGIN_NAME = "proofs-check-session"
+_WORKER_KEY = "proofs_check_baseline_entries"
 
 
 class _ProofsSession:
@@ -294,12 +332,18 @@ class _ProofsSession:
                             f"{origin[c.id]}; give it another id")
                     claims.append(c)
                     origin[c.id] = os.path.abspath(path)
+            self.known = {c.id for c in claims}
             self.claims = registry.select(opt.proofs_select, claims)
         except InputError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.origin = origin
         self.cache = ResultCache(self.run["dps"])
         self.results = {}
+        self.worker_entries = {}
+        self.prune = opt.proofs_prune_baseline
+        if self.prune and not opt.proofs_update_baseline:
+            raise pytest.UsageError("--proofs-prune-baseline works with --proofs-update-baseline "
+                                    "(it drops the entries of claims that no longer exist)")
         self.baseline_path = opt.proofs_baseline
         self.update = opt.proofs_update_baseline
         if self.update and not self.baseline_path:
@@ -371,13 +415,30 @@ class _ProofsSession:
                                                          nodeid="proofs-check", state=self))
         return rep
 
+    # pytest-xdist: workers check claims and send their baseline entries to the controller,
+    # which merges them and writes the file once (a worker never writes it).
+    def _is_xdist_worker(self):
+        return hasattr(self.config, "workerinput")
+
+    def pytest_testnodedown(self, node, error):
+        out = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if out:
+            self.worker_entries.update(json.loads(out))
+
     def pytest_sessionfinish(self, session, exitstatus):
-        if not self.update or not self.results or exitstatus == pytest.ExitCode.INTERRUPTED:
+        entries = {cid: baseline_entry(r) for cid, r in self.results.items()}
+        if self._is_xdist_worker():
+            self.config.workeroutput[_WORKER_KEY] = json.dumps(entries)
+            return
+        entries.update(self.worker_entries)
+        if not self.update or not entries or exitstatus == pytest.ExitCode.INTERRUPTED:
             return
         claims = dict(self.kept)
-        claims.update({cid: baseline_entry(r) for cid, r in self.results.items()})
+        if self.prune:  # drop entries of claims that no longer exist anywhere
+            claims = {cid: e for cid, e in claims.items() if cid in self.known}
+        claims.update(entries)
         atomic_write_text(self.baseline_path, _dump_baseline(self.run, claims))
-        self.written = len(self.results), len(claims)
+        self.written = len(entries), len(claims)
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.written:

@@ -37,8 +37,11 @@ EXECUTORS = ("process", "serial", "dask")
 #: Default run budget (seconds) per tier: generous for fast (it takes about a minute per
 #: catalogue), and sized for CI's 90 minutes for the full tier.
 DEFAULT_BUDGET = {"fast": 1800.0, "full": 3600.0}
-#: Target estimated cost of one instance task (small enough to balance two workers).
+#: Target estimated cost of one instance task (small enough to balance two workers), and
+#: the most instances in one task (estimates miss the claims' own work, e.g. an optimiser
+#: oracle, so a task never grows beyond this; it also paces the progress display).
 CHUNK_SECONDS = 2.0
+CHUNK_MAX = 16
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,12 @@ def _cost(claim, inst, index, dps):
     return float(fn(inst, dps, forced_mp(claim, inst, index)))
 
 
-def _chunks(costs, target=CHUNK_SECONDS):
-    """Consecutive index chunks of estimated cost about ``target`` (an expensive instance
-    alone)."""
+def _chunks(costs, target=CHUNK_SECONDS, most=CHUNK_MAX):
+    """Consecutive index chunks of estimated cost about ``target`` and at most ``most``
+    instances (an expensive instance alone)."""
     out, cur, acc = [], [], 0.0
     for i, c in enumerate(costs):
-        if cur and acc + c > target:
+        if cur and (acc + c > target or len(cur) >= most):
             out.append((acc, cur))
             cur, acc = [], 0.0
         cur.append(i)

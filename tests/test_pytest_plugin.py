@@ -304,3 +304,52 @@ def test_expected_refuted_readings_are_xfail_and_strict_xpass(pytester):
     res.stdout.fnmatch_lines(["*user.reading_false*XFAIL*",
                               "*user.reading_true*but it is a published reading expected to be "
                               "refuted (XPASS strict)*"])
+
+
+def test_printed_node_id_reruns_the_item(pytester):
+    res = pytester.runpytest("proofs-check::mobahi2020.collapse_threshold", *DPS, "-v")
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines(["proofs-check::mobahi2020.collapse_threshold PASSED*"])
+
+
+def test_claims_paths_in_addopts_resolve_against_the_rootdir(pytester, claims_file):
+    pytester.makeini(f"""
+        [pytest]
+        addopts = --proofs-claims {claims_file.name} --proofs-select user.norm_drops -k "not lots"
+    """)
+    sub = pytester.mkdir("sub")
+    import os
+    os.chdir(sub)
+    res = pytester.runpytest_inprocess(*DPS, "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1)
+
+
+def test_xdist_update_baseline_merges_every_worker(pytester, claims_file):
+    pytest.importorskip("xdist")
+    path = pytester.path / "baseline.json"
+    res = pytester.runpytest_subprocess("--proofs-claims", str(claims_file), *DPS, "-n", "2",
+                                        "--proofs-baseline", str(path),
+                                        "--proofs-update-baseline", "-p", "no:cacheprovider")
+    claims = json.loads(path.read_text())["claims"]
+    assert sorted(claims) == ["user.also_drops", "user.norm_drops", "user.norm_drops_lots"]
+    # and a -n 2 comparison passes for the true claim against what -n 2 recorded
+    res = pytester.runpytest_subprocess("--proofs-claims", str(claims_file), *DPS, "-n", "2",
+                                        "--proofs-baseline", str(path), "--proofs-select",
+                                        "user.norm_drops", "-k", "not lots",
+                                        "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1)
+
+
+def test_prune_drops_entries_of_removed_claims(pytester, claims_file):
+    path = pytester.path / "baseline.json"
+    path.write_text(json.dumps({"schema": BASELINE_SCHEMA, "run": {"tier": "fast", "seed": 0,
+                                                                  "dps": 20},
+                                "claims": {"user.gone": {"status": "verified", "worst_margin": 1.0,
+                                                         "f64_mp_digits": 10.0, "instances": 3,
+                                                         "mutants_refuted": []}}}))
+    run(pytester, claims_file, "--proofs-select", "user.norm_drops", "-k", "not lots",
+        "--proofs-baseline", str(path), "--proofs-update-baseline")
+    assert "user.gone" in json.loads(path.read_text())["claims"]  # kept without the flag
+    run(pytester, claims_file, "--proofs-select", "user.norm_drops", "-k", "not lots",
+        "--proofs-baseline", str(path), "--proofs-update-baseline", "--proofs-prune-baseline")
+    assert "user.gone" not in json.loads(path.read_text())["claims"]
