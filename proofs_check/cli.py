@@ -41,8 +41,8 @@ def _build_parser():
     p = _Parser(prog="proofs-check",
                 description="Verify theorems about self-distillation: claims, mutants, "
                             "high-precision oracles.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
 
     pl = sub.add_parser("list", help="list the claims")
     pl.add_argument("--json", action="store_true", help="machine-readable output")
@@ -265,6 +265,16 @@ def main(argv=None, out=None):
     out = out or sys.stdout
     try:
         args = _build_parser().parse_args(argv)
+        if args.version:
+            from importlib.metadata import PackageNotFoundError, version
+            try:
+                out.write(f"proofs-check {version('proofs-check')}\n")
+            except PackageNotFoundError:
+                out.write("proofs-check (not installed)\n")
+            return EXIT_OK
+        if args.command is None:
+            raise _Usage("proofs-check: a command is required: list, run, derive or reproduce "
+                         "(proofs-check --help)")
         handler = {"list": _cmd_list, "run": _cmd_run, "derive": _cmd_derive,
                    "reproduce": _cmd_reproduce}[args.command]
         return handler(args, out)

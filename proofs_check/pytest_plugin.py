@@ -60,6 +60,11 @@ Regression rule: a claim's item fails when, against its baseline entry,
 
 Larger margins or more digits pass.  Entries of claims not collected are ignored.
 
+Per-claim override: an entry may carry ``"tolerance": {"margin_rtol": r, "digits_drop": d}``
+(edit the file by hand; re-recording keeps it), replacing 10^-3 and 1 for that claim, e.g.
+for a claim whose margin is statistical.  ``--proofs-prune-baseline`` (with
+``--proofs-update-baseline``) drops the entries of claims that no longer exist.
+
 >>> base = {"status": "verified", "worst_margin": 0.25, "f64_mp_digits": 12.0,
 ...         "instances": 40, "mutants_refuted": ["demo~flip"]}
 >>> regressions(base, dict(base, worst_margin=0.2499))
@@ -128,14 +133,15 @@ def _fmt(x):
     return "none" if x is None else f"{x:.6g}"
 
 
-def margin_allowance(baseline_margin, baseline_digits):
-    """Allowed drop of a worst margin: 10^-D + 10^-3 |m_b| (module docstring).
+def margin_allowance(baseline_margin, baseline_digits, rtol=MARGIN_RTOL):
+    """Allowed drop of a worst margin: 10^-D + rtol |m_b| (module docstring; ``rtol`` is
+    10^-3 unless the claim's baseline entry overrides it).
 
     >>> margin_allowance(0.0, None)
     1e-08
     """
     d = UNKNOWN_DIGITS if baseline_digits is None else _cap(baseline_digits)
-    return 10.0 ** -d + MARGIN_RTOL * abs(baseline_margin)
+    return 10.0 ** -d + rtol * abs(baseline_margin)
 
 
 def baseline_entry(result):
@@ -151,20 +157,23 @@ def regressions(base, now):
     if base["status"] == "verified" and now["status"] != "verified":
         out.append(f"status: verified -> {now['status']}")
     m_b, m_n = _num(base["worst_margin"]), _num(now["worst_margin"])
+    over = base.get("tolerance") or {}
+    rtol, drop = over.get("margin_rtol", MARGIN_RTOL), over.get("digits_drop", DIGITS_DROP)
     if m_b is not None and math.isfinite(m_b):
         d_b = _num(base["f64_mp_digits"])
-        allowed = margin_allowance(m_b, d_b)
+        allowed = margin_allowance(m_b, d_b, rtol)
         if m_n is None or math.isnan(m_n):
             out.append(f"worst_margin: {_fmt(m_b)} -> {_fmt(m_n)}")
         elif m_b - m_n > allowed:
             d = UNKNOWN_DIGITS if d_b is None else _cap(d_b)
             out.append(f"worst_margin: {_fmt(m_b)} -> {_fmt(m_n)}, a drop of {_fmt(m_b - m_n)}"
-                       f" > allowed {_fmt(allowed)} (10^-{d:.4g} + 10^-3 x |{_fmt(m_b)}|)")
+                       f" > allowed {_fmt(allowed)} (10^-{d:.4g} + "
+                       f"{'10^-3' if rtol == MARGIN_RTOL else _fmt(rtol)} x |{_fmt(m_b)}|)")
     d_b, d_n = _cap(_num(base["f64_mp_digits"])), _cap(_num(now["f64_mp_digits"]))
-    if d_b is not None and (d_n is None or d_b - d_n > DIGITS_DROP):
+    if d_b is not None and (d_n is None or d_b - d_n > drop):
         out.append(f"f64_mp_digits: {_fmt(d_b)} -> {_fmt(d_n)}"
                    + (" (no instance re-checked in mp)" if d_n is None
-                      else f", a drop of more than {DIGITS_DROP:g} digit"))
+                      else f", a drop of more than {drop:g} digit"))
     if base["instances"] != now["instances"]:
         out.append(f"instances: {base['instances']} -> {now['instances']} (the domain changed, "
                    f"so the margins are not comparable; re-record with --proofs-update-baseline)")
@@ -209,6 +218,13 @@ def parse_baseline(text):
                 ok = val in ("inf", "-inf")
             if not ok:
                 raise BaselineError(f"entry {cid!r}: {key} = {val!r} has the wrong type")
+        tol = entry.get("tolerance")
+        if tol is not None:
+            if (not isinstance(tol, dict) or not set(tol) <= {"margin_rtol", "digits_drop"}
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                               and math.isfinite(v) and v >= 0 for v in tol.values())):
+                raise BaselineError(f"entry {cid!r}: tolerance = {tol!r} must be an object with "
+                                    f"margin_rtol and/or digits_drop, finite numbers >= 0")
     return run, claims
 
 
@@ -436,7 +452,10 @@ class _ProofsSession:
         claims = dict(self.kept)
         if self.prune:  # drop entries of claims that no longer exist anywhere
             claims = {cid: e for cid, e in claims.items() if cid in self.known}
-        claims.update(entries)
+        for cid, e in entries.items():  # a hand-set per-claim tolerance survives re-recording
+            if "tolerance" in claims.get(cid, {}):
+                e = {**e, "tolerance": claims[cid]["tolerance"]}
+            claims[cid] = e
         atomic_write_text(self.baseline_path, _dump_baseline(self.run, claims))
         self.written = len(entries), len(claims)
 

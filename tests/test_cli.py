@@ -122,3 +122,8 @@ def test_report_file_written_atomically(tmp_path):
     code, _ = run("run", CHEAP, "--dps", "30", "-o", str(target))
     assert code == 0 and json.loads(target.read_text())["summary"]["verified"] == 1
     assert not (tmp_path / "report.json.new").exists()
+
+
+def test_version():
+    code, text = run("--version")
+    assert code == 0 and text.startswith("proofs-check ")

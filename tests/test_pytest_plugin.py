@@ -353,3 +353,16 @@ def test_prune_drops_entries_of_removed_claims(pytester, claims_file):
     run(pytester, claims_file, "--proofs-select", "user.norm_drops", "-k", "not lots",
         "--proofs-baseline", str(path), "--proofs-update-baseline", "--proofs-prune-baseline")
     assert "user.gone" not in json.loads(path.read_text())["claims"]
+
+
+def test_a_per_claim_tolerance_override_is_honoured_and_kept():
+    base = {"status": "verified", "worst_margin": 0.25, "f64_mp_digits": 12.0,
+            "instances": 40, "mutants_refuted": []}
+    now = dict(base, worst_margin=0.2)
+    assert regressions(base, now)  # 0.05 > 10^-12 + 10^-3 x 0.25
+    assert regressions(dict(base, tolerance={"margin_rtol": 0.5}), now) == []
+    from proofs_check.pytest_plugin import BaselineError, parse_baseline
+    doc = {"schema": BASELINE_SCHEMA, "run": {"tier": "fast", "seed": 0, "dps": 20},
+           "claims": {"a": dict(base, tolerance={"margin_rtol": -1})}}
+    with pytest.raises(BaselineError, match="tolerance"):
+        parse_baseline(json.dumps(doc))
