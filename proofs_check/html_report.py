@@ -44,7 +44,7 @@ from urllib.parse import quote
 from theory.errors import InputError
 
 from .claim import check_id
-from ._io import BANNER, atomic_write_bytes, atomic_write_text
+from ._io import BANNER, atomic_write_bytes
 from .report import fmt_digits, fmt_margin, fmt_tightness, summary
 
 __all__ = ["write_html_report", "check_html_output", "tex_to_mathml", "UnsupportedTexError",
@@ -113,7 +113,11 @@ def _text(s):
     literally and un-escapes the whole serialised string, user text included)."""
     if not s:
         return ""
-    return _CHARREF.sub(lambda m: chr(int(m.group(1), 16) if m.group(1) else int(m.group(2))), s)
+    def char(m):
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        # a reference to no character (a surrogate, beyond U+10FFFF) stays as it was written
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+    return _CHARREF.sub(char, s)
 
 
 def _serialise(el, out, in_table, tex):
@@ -129,10 +133,13 @@ def _serialise(el, out, in_table, tex):
     if len(el) != _ARITY.get(tag, len(el)):  # e.g. \\frac{a} with its denominator missing
         raise UnsupportedTexError(f"LaTeX {tex!r}: <{tag}> needs {_ARITY[tag]} arguments, got "
                                   f"{len(el)}; check the braces")
-    if tag == "mi" and len(text) == 1 and unicodedata.category(text) in ("Sm", "Ps", "Pe"):
-        tag = "mo"  # the converter sets arrows and ceilings (\\iff, \\lceil) as identifiers
+    attrib = {k: v for k, v in el.attrib.items() if k in _ATTRIBUTES}
+    if tag == "mi" and len(text) == 1 and unicodedata.category(text) == "Sm":
+        tag = "mo"  # the converter sets some relations (\\iff, \\implies) as identifiers
+    if tag == "mo" and text == "/" and not attrib:
+        attrib = {"lspace": "0", "rspace": "0"}  # TeX's d/c is an ordinary symbol: no spaces
     attrs = "".join(f' {k}="{html.escape(str(v), quote=True)}"'
-                    for k, v in sorted(el.attrib.items()) if k in _ATTRIBUTES)
+                    for k, v in sorted(attrib.items()))
     out.append(f"<{tag}{attrs}>{html.escape(text, quote=False)}")
     for child in el:
         _serialise(child, out, in_table or tag == "mtable", tex)
@@ -551,11 +558,9 @@ def _value(v):
         return str(v)
 
 
-def _kv_table(d, skip=()):
+def _kv_table(d):
     rows = []
     for k, v in d.items():
-        if k in skip:
-            continue
         text = fmt_margin(v) if k == "margin" and v is not None else _value(v)
         cls = ' class="num"' if k in ("K", "eps", "margin") else ""
         rows.append(f"<tr><th>{_e(k)}</th><td{cls}>{_e(text)}</td></tr>")
@@ -911,10 +916,12 @@ def write_html_report(outdir, claims, results, run_info, *, figures=None, docs_r
         deriv_ids.remove(did)
     docs_of = {}  # docs path (posix, from the source root) -> paper id
     for p in papers:
-        if p.docs and not re.match(r"^[a-z]+:", p.docs):
-            path = os.path.join(root, *p.docs.split("/"))
-            if os.path.isfile(path):
-                docs_of[posixpath.normpath(p.docs)] = p.id
+        norm = posixpath.normpath(p.docs) if p.docs else ""
+        # a path inside the source tree (not a URL, not absolute, not climbing out of it)
+        if norm and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", norm) and not norm.startswith(
+                ("/", "../")) and norm != "..":
+            if os.path.isfile(os.path.join(root, *norm.split("/"))):
+                docs_of[norm] = p.id
                 bundled.add(p.id)
 
     def linker(source_path):
@@ -982,6 +989,7 @@ def write_html_report(outdir, claims, results, run_info, *, figures=None, docs_r
         path = os.path.join(outdir, *rel.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = files[rel]
-        paths.append(atomic_write_bytes(path, data) if isinstance(data, bytes)
-                     else atomic_write_text(path, data))
+        if isinstance(data, str):  # a lone surrogate in user text is shown, not fatal
+            data = data.encode("utf-8", "backslashreplace")
+        paths.append(atomic_write_bytes(path, data))
     return paths
