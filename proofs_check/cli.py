@@ -62,6 +62,8 @@ def _build_parser():
     pr.add_argument("--timings", action="store_true",
                     help="add wall times to --json output (a 'meta' field)")
     pr.add_argument("-o", "--output", metavar="FILE", help="also write the JSON report here")
+    pr.add_argument("--html", metavar="DIR",
+                    help="also write an HTML report into DIR (index.html; needs the html extra)")
     pr.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                     help="progress on stderr: a bar on a terminal, periodic lines on a pipe "
                          "(auto: both; never: none)")
@@ -194,6 +196,9 @@ def _cmd_run(args, out):
     claims = registry.select(args.ids, everything)
     if args.output is not None:
         check_writable(args.output)
+    if args.html is not None:
+        from .html_report import check_html_output
+        check_html_output(args.html)
     refs = [ClaimRef(c.id, os.path.abspath(args.claims) if c.id in user else None)
             for c in claims]
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
@@ -216,6 +221,9 @@ def _cmd_run(args, out):
     doc = to_json(claims, results, run, meta)
     if args.output is not None:
         atomic_write_text(args.output, doc)
+    if args.html is not None:
+        from .html_report import write_html_report
+        write_html_report(args.html, claims, results, run)
     out.write(doc if args.json else render_table(results, seconds))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAIL
 
