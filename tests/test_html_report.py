@@ -13,6 +13,7 @@ as fractions (numerator above denominator); it saves the screenshots
 reason, when Chromium or Playwright is not installed.
 """
 
+import os
 import pathlib
 import shutil
 import struct
