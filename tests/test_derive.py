@@ -1,205 +1,33 @@
-"""Tests of :mod:`proofs_check.latex` (the one printer) and :mod:`proofs_check.derive`.
+"""Tests of :mod:`proofs_check.derive`: the derivations as data, verified, and rendered.
 
-* golden exact strings for the printer's notation on small expressions (STYLE rule 11) and
-  for a whole rendered document of a two-step derivation;
 * every derivation builds and its every check passes; a broken step (one of each kind of
   check) stops the derivation with a :class:`DerivationError` naming derivation and step;
-* every derivation compiles with ``pdflatex`` (skipped locally when TeX is missing, a
-  failure under ``CI=true``); the Markdown has one ``$$`` block per step;
+* :func:`derive.render` of the verified derivations: LaTeX (standalone, ``fragment``,
+  ``verbose``) and Markdown, with numeric steps counting the trajectories they were
+  checked on; unknown ids, formats and a Markdown fragment are refused;
 * the ``derive`` subcommand: stdout, ``-o FILE`` (atomic, with the banner), unknown ids.
+
+The printer, the prose and the layout, and the pdflatex compilation of every derivation,
+are tested in tests/test_latex.py.
 """
 
 import dataclasses
 import io
-import os
-import shutil
-import subprocess
+import re
 
 import pytest
 import sympy as sp
 
-from proofs_check import derive, latex as L
-from proofs_check.steps import Identity
+from proofs_check import derive
 from proofs_check.papers.mobahi2020 import checks, derivations as MD, symbols as S
-from theory.symbols import Inner, Norm
+from theory.symbols import Norm
 from proofs_check._io import BANNER
 from proofs_check.cli import main
 from proofs_check.registry import UnknownClaimError
-from theory.derivation import Derivation, DerivationError, Step
+from theory.derivation import DerivationError, Step
 from theory.errors import InputError
 
 IDS = list(derive.derivations())
-
-K = sp.Symbol("K", integer=True, positive=True)
-t, k = sp.symbols("t k", integer=True)
-a = sp.Symbol("a", positive=True)
-z_t = sp.MatrixSymbol("z_t", K, 1)
-D, V = sp.MatrixSymbol("D", K, K), sp.MatrixSymbol("V", K, K)
-c = sp.IndexedBase("c")
-
-
-# ---------------------------------------------------------------- the printer (golden)
-
-@pytest.mark.parametrize("expr, expected", [
-    (sp.Symbol("epsilon") * K, r"K \varepsilon"),
-    (sp.Symbol("eps"), r"\varepsilon"),
-    (sp.Symbol("kappa"), r"\kappa"),
-    (sp.Symbol("d_max") / sp.Symbol("d_min"), r"\frac{d_{\max}}{d_{\min}}"),
-    (sp.Symbol(r"\underline{c}"), r"\underline{c}"),
-    (sp.IndexedBase("z")[t, k], r"z_{t,k}"),
-    (c[t], r"c_{t}"),
-    (sp.IndexedBase("d")[k] ** 2, r"d_{k}^{2}"),
-    (sp.IndexedBase("g_x")[k], r"\left(g_{x}\right)_{k}"),
-    (Norm(z_t), r"\left\|z_{t}\right\|"),
-    (Norm(z_t) ** 2, r"\left\|z_{t}\right\|^{2}"),
-    (Norm(z_t) - a, r"\left\|z_{t}\right\| - a"),
-    (sp.Symbol("r") - sp.Symbol("kappa"), r"r - \kappa"),
-    (Inner(z_t, z_t), r"\left\langle z_{t}, z_{t}\right\rangle"),
-    (V.T * D * (c[t] * sp.Identity(K) + D).I * V,
-     r"V^{\top} D \left(c_{t} I + D\right)^{-1} V"),
-    (sp.Function("f")(sp.Symbol("x")), "f(x)"),
-    (sp.Le(a, sp.Symbol("b")), r"a \le b"),
-    (sp.Ge(a, 1), r"a \ge 1"),
-    (sp.ceiling(sp.Symbol("r_0") - 1), r"\left\lceil{r_{0}}\right\rceil - 1"),
-])
-def test_printer_golden(expr, expected):
-    assert L.latex(expr) == expected
-
-
-def test_norm_is_a_real_scalar():
-    """A norm of a matrix expression is commutative, real and non-negative (it can enter
-    sympy inequalities)."""
-    n = Norm(z_t)
-    assert n.is_commutative and n.is_extended_real and n.is_extended_nonnegative
-    assert L.latex(sp.Le(c[t] * n / (c[t] + 1), a)) == \
-        r"\frac{\left\|z_{t}\right\| c_{t}}{c_{t} + 1} \le a"
-
-
-@pytest.mark.parametrize("rel, expected", [
-    ("=", "="), ("<=", r"\le"), (">=", r"\ge"), ("<", "<"), (">", ">"),
-    (":=", r"\mathrel{:=}"), ("=>", r"\implies")])
-def test_relations(rel, expected):
-    assert L.relation_latex(rel) == expected
-
-
-def test_unknown_relation_is_refused():
-    with pytest.raises(ValueError, match="unknown step relation '~'"):
-        L.relation_latex("~")
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("c_t >= 0 & 50%", r"$c_{t}$ $\ge$ 0 \& 50\%"),
-    ("d_k <= d_min", r"$d_{k}$ $\le$ $d_{\min}$"),
-    ("y_{t+1} = A_t z_t", r"$y_{t+1}$ = $A_{t}$ $z_{t}$"),
-    ("Σ a_m ω^{2m}", r"$\Sigma$ $a_{m}$ $\omega^{2m}$"),
-    ("β_def_k", r"$\beta_{def,k}$"),
-    ("(-1)^M", r"(-1)$^{M}$"),
-    ("standard_domain('fast', 0)", r"standard\_domain('fast', 0)"),
-    ("mobahi2020.closed_form", r"mobahi2020.closed\_form"),
-    ("{x} ~ ^ # $ \\", r"\{x\} \~{} \^{} \# \$ $\backslash$"),
-])
-def test_tex_text(text, expected):
-    assert L.tex_text(text) == expected
-
-
-def test_tex_text_refuses_unknown_characters():
-    with pytest.raises(ValueError, match=r"U\+2603.*TEXT_SYMBOLS"):
-        L.tex_text("snow ☃")
-
-
-def _demo():
-    x = sp.Symbol("x")
-    return Derivation("demo.two_steps", "A demo: x_1 ≥ 0", "nowhere", "derived", (
-        Step(a, sp.sqrt(x), ":=", "notation", "here"),
-        Step(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1), "=", "Pythagoras", "prior work",
-             verify=Identity()),
-    ))
-
-
-DEMO_LATEX = r"""% generated by proofs-check from claim demo.two_steps; do not edit
-\documentclass{article}
-\usepackage{amsmath}
-\usepackage{amssymb}
-\setlength{\textwidth}{6.3in}
-\setlength{\oddsidemargin}{0.1in}
-\setlength{\evensidemargin}{0.1in}
-\allowdisplaybreaks
-\setlength{\parindent}{0pt}
-\setlength{\parskip}{0.6em}
-\title{A demo: $x_{1}$ $\ge$ 0}
-\date{}
-\begin{document}
-\maketitle
-
-\textbf{Derivation} \texttt{demo.two\_steps}. \textbf{Source:} nowhere. \textbf{Provenance:} derived.
-
-proofs-check ran the check of every step below before writing this file; each step says how it was checked. Definitions and hypotheses are stated, not checked.
-
-\textbf{Step 1.} notation. \emph{Source:} here. \emph{Check:} definition (no check needed).
-\begin{align}
-  a &\mathrel{:=} \sqrt{x} \tag{1}
-\end{align}
-
-\textbf{Step 2.} Pythagoras. \emph{Source:} prior work. \emph{Check:} symbolic: lhs - rhs reduces to 0 exactly.
-\begin{align}
-  \sin^{2}{\left(x \right)} + \cos^{2}{\left(x \right)} &= 1 \tag{2}
-\end{align}
-
-\end{document}
-"""
-
-DEMO_MARKDOWN = r"""<!-- generated by proofs-check from claim demo.two_steps; do not edit -->
-
-# A demo: x\_1 ≥ 0
-
-**Derivation** `demo.two_steps`. **Source:** nowhere. **Provenance:** derived.
-
-proofs-check ran the check of every step below before writing this file; each step says how it was checked. Definitions and hypotheses are stated, not checked.
-
-## Step 1
-
-notation. *Source:* here. *Check:* definition (no check needed).
-
-$$
-a \mathrel{:=} \sqrt{x} \tag{1}
-$$
-
-## Step 2
-
-Pythagoras. *Source:* prior work. *Check:* symbolic: lhs - rhs reduces to 0 exactly.
-
-$$
-\sin^{2}{\left(x \right)} + \cos^{2}{\left(x \right)} = 1 \tag{2}
-$$
-
-"""
-
-
-def test_document_golden():
-    assert L.derivation_latex(_demo()) == DEMO_LATEX
-
-
-def test_markdown_golden():
-    assert L.derivation_markdown(_demo()) == DEMO_MARKDOWN
-
-
-def test_wide_step_breaks_after_the_lhs_and_between_terms():
-    x = sp.symbols("x0:12")
-    wide = sp.Add(*[sp.exp(v) / (1 + v ** 2) for v in x])
-    body = L.step_latex(Step(sp.Symbol("S"), wide, "=", "", ""), 7)
-    lines = body.split("\n")
-    assert lines[0] == r"&S \notag\\"
-    assert lines[1].lstrip().startswith(r"&\quad = ")
-    assert all(r"\notag" in ln for ln in lines[:-1]) and lines[-1].endswith(r"\tag{7}")
-    assert len(lines) >= 4  # the sum is cut between its terms
-
-
-def test_check_descriptions():
-    s = derive.build("mobahi2020.c_bounds").steps
-    assert L.check_description(s[0]) == "definition (no check needed)"
-    assert L.check_description(s[1]).startswith("numeric: evaluated in float64 on every round")
-    assert L.check_description(s[2]).startswith("symbolic: the slack has the claimed sign")
-    assert "cond = r_{t}/(r_{t} - 1)" in L.check_description(s[10])
 
 
 # ---------------------------------------------------------------- the derivations
@@ -315,39 +143,46 @@ def test_unknown_ids_and_formats():
 # ---------------------------------------------------------------- rendered output
 
 @pytest.mark.parametrize("did", IDS)
-def test_markdown_has_one_math_block_per_step(did):
+def test_markdown_has_one_heading_and_one_display_per_step(did):
     text = derive.render(did, "markdown")
     assert text.splitlines()[0] == "<!-- " + BANNER.format(claim_id=did) + " -->"
     n = len(derive.verified(did).steps)
     assert text.count("\n$$\n") == 2 * n
-    assert text.count("## Step ") == n
+    assert text.count("\n# ") == 1 and "## Step" not in text
+    assert text.count("**Step ") == n
 
 
-def _pdflatex():
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pdflatex is not installed, and CI must compile the derivations: "
-                        "install texlive-latex-base and texlive-latex-recommended")
-        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base "
-                    "texlive-latex-recommended); CI runs this test")
-    return exe
+def test_numeric_steps_say_how_many_trajectories_checked_them():
+    d = derive.verified("mobahi2020.c_bounds")
+    runs = d.steps[1].verify.summary["runs"]
+    assert runs > 50
+    text = derive.render("mobahi2020.c_bounds")
+    assert text.count(f"\\emph{{(checked on {runs} trajectories)}}") == \
+        sum(isinstance(s.verify, checks.Numeric) for s in d.steps)
+    md = derive.render("mobahi2020.c_bounds", "markdown")
+    assert f"*(checked on {runs} trajectories)*" in md
 
 
-@pytest.mark.parametrize("did", IDS)
-def test_latex_compiles(did, tmp_path):
-    exe = _pdflatex()
-    text = derive.render(did, "latex")
-    assert text.splitlines()[0] == "% " + BANNER.format(claim_id=did)
-    assert "\\usepackage" in text and all(
-        p in ("{amsmath}", "{amssymb}") for p in
-        (ln.split("\\usepackage")[1] for ln in text.splitlines() if "\\usepackage" in ln))
-    (tmp_path / "d.tex").write_text(text, encoding="utf-8")
-    proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, errors="replace",
-                          timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    assert (tmp_path / "d.pdf").stat().st_size > 1000
+def test_render_forms():
+    did = "mobahi2020.c_bounds"
+    doc, frag = derive.render(did), derive.render(did, fragment=True)
+    assert "\\documentclass" in doc and "\\documentclass" not in frag
+    assert "\\maketitle" not in frag and "\\tag" not in frag
+    assert "\\label{mobahi2020.c_bounds:step3}" in frag
+    verbose = derive.render(did, verbose=True)
+    assert "standard\\_\\allowbreak{}domain" in verbose and "standard\\_" not in doc
+    assert "Check:" in derive.render(did, "markdown", verbose=True)
+    with pytest.raises(InputError, match="fragment=True is for the latex format"):
+        derive.render(did, "markdown", fragment=True)
+
+
+def test_verbose_names_the_internals_the_default_hides():
+    """The closed form's check of its representer step mentions the internal name beta_def;
+    only the verbose rendering shows check descriptions at all."""
+    did = "mobahi2020.closed_form"
+    assert "def" not in re.sub(r"\\(?:define|def)\b", "", derive.render(did)).replace(
+        "definition", "")
+    assert r"\beta_{\mathrm{def},k}" in derive.render(did, verbose=True)
 
 
 # ---------------------------------------------------------------- the CLI
@@ -383,5 +218,4 @@ def test_cli_derive_unknown_id(capsys):
 
 
 def test_all_is_honest():
-    for mod in (derive, L):
-        assert all(hasattr(mod, name) for name in mod.__all__)
+    assert all(hasattr(derive, name) for name in derive.__all__)

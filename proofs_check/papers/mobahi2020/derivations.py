@@ -390,8 +390,8 @@ def _sparsify_monotone():
               "mobahi2020.recursion, step 8)", "docs/theory/mobahi2020.md §5",
               Identity({A[t, k]: d_k / (c_t + d_k), A[t, j]: d_j / (c_t + d_j)},
                        "A_{t,k} = d_k/(c_t + d_k)")),
-        _step(ratio, "<", 1, "d_j > d_k > 0 and c_t > 0: 1 - ratio = c_t(d_j - d_k)/"
-              "(d_j(c_t + d_k))", "docs/theory/mobahi2020.md §5",
+        _step(ratio, "<", 1, "d_j > d_k > 0 and c_t > 0: 1 - A_{t,k}/A_{t,j} = "
+              "c_t(d_j - d_k)/(d_j(c_t + d_k))", "docs/theory/mobahi2020.md §5",
               Sign({c_t: c_, d_k: dk_, d_j: dk_ + dlt}, "d_j = d_k + δ, δ > 0")),
         _step(B[t + 1, k] / B[t + 1, j], "=", A[t, k] / A[t, j] * B[t, k] / B[t, j],
               "B_{t+1} = A_t B_t (diagonal)", "docs/theory/mobahi2020.md §4", Numeric("pair", t + 1)),
@@ -497,8 +497,8 @@ _TITLES = {
                                           "inequality",
     "mobahi2020.norm_decreasing": "Norms decrease by at least Kε per round; T ≤ ⌈r_0^2 − 1⌉",
     "mobahi2020.rounds_upper": "Upper bound T ≤ ⌈(r_0 − 1)(1 + κ(r_0 − 1))/r_0⌉",
-    "mobahi2020.sparsify_monotone": "Sparsification: B_t[k]/B_t[j] decreases in t",
-    "mobahi2020.sparsify_rate": "Sparsification rate B_t[k]/B_t[j] ≤ ρ_jk^t",
+    "mobahi2020.sparsify_monotone": "Sparsification: B_{t,k}/B_{t,j} decreases in t",
+    "mobahi2020.sparsify_rate": "Sparsification rate B_{t,k}/B_{t,j} ≤ ρ_{jk}^t",
 }
 
 def _kkt():
