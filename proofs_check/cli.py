@@ -87,6 +87,11 @@ def _build_parser():
     pd.add_argument("--list", action="store_true", help="list the derivations")
     pd.add_argument("--format", choices=("latex", "markdown"), default="latex")
     pd.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    pd.add_argument("--fragment", action="store_true",
+                    help="LaTeX body only (no preamble, labels <id>:step<n>), to \\input into a "
+                         "paper")
+    pd.add_argument("--verbose", action="store_true",
+                    help="print each step's full check description and source")
 
     pp = sub.add_parser("reproduce", help="reproduce a paper figure (needs the plot extra)")
     pp.add_argument("id", nargs="?", help="reproduction id")
@@ -236,7 +241,7 @@ def _cmd_derive(args, out):
         return EXIT_OK
     if args.output is not None:
         check_writable(args.output)
-    text = derive.render(args.id, args.format)
+    text = derive.render(args.id, args.format, fragment=args.fragment, verbose=args.verbose)
     if args.output is not None:
         atomic_write_text(args.output, text)
         out.write(f"wrote {args.output}\n")

@@ -28,7 +28,7 @@ import subprocess
 import pytest
 import sympy as sp
 
-from proofs_check import derive, latex as L
+from proofs_check import _latex_layout as LL, derive, latex as L
 from proofs_check._io import BANNER
 from proofs_check.steps import Identity
 from theory.derivation import Derivation, Step
@@ -286,7 +286,7 @@ def _wide_sum():
 
 def test_a_wide_sum_is_cut_between_terms():
     wide = _wide_sum()
-    lines = L._Breaker().lines(wide, 150)
+    lines = LL._Breaker().lines(wide, 150)
     assert len(lines) >= 4
     assert all(L.math_width(ln) <= 150 for ln in lines)
     assert " ".join(lines) == L.latex(wide)  # nothing lost, nothing reordered
@@ -297,7 +297,7 @@ def test_a_wide_quotient_is_cut_between_the_factors_of_its_denominator():
     poles = [sp.Rational(1, 2) + sp.sqrt(3) * sp.I / 2, -sp.Rational(1, 2) + sp.sqrt(3) * sp.I / 2,
              sp.Rational(1, 2) - sp.sqrt(3) * sp.I / 2]
     quotient = sp.exp(sp.I * w) / sp.Mul(*[w - p for p in poles])
-    brk = L._Breaker()
+    brk = LL._Breaker()
     pieces = brk._pieces(quotient)
     assert sp.simplify(sp.Mul(*[f ** p for _, f, p in pieces]) - quotient) == 0
     assert sum(p < 0 for _, _, p in pieces) == 3
@@ -332,7 +332,7 @@ def test_every_line_fits_its_column(did, built):
     steps = built[did].steps
     cells = L.layout(steps)
     width = L.maths_budget()
-    if max(L._cell_lines(r) for _, r in cells) > L.MAX_COLUMN_LINES:
+    if max(LL._cell_lines(r) for _, r in cells) > L.MAX_COLUMN_LINES:
         width = L.maths_budget(with_justification=False)
         cells = L.layout(steps, width=width)
     left = max(L.math_width(lc) for lc, _ in cells)
@@ -367,7 +367,7 @@ def _run_pdflatex(exe, workdir, name, runs=1):
 def test_math_width_against_pdflatex(built, tmp_path):
     """The estimate against pdflatex's measurement of every line the layout produces: wide
     lines (> 100 pt, the ones that decide a break) are never underestimated by more than
-    the margin the budgets keep (:data:`proofs_check.latex._ESTIMATE_MARGIN`), and no line
+    the margin the budgets keep (:data:`proofs_check._latex_layout._ESTIMATE_MARGIN`), and no line
     is overestimated by more than 30 %."""
     exe = _pdflatex()
     pieces = []
@@ -388,7 +388,7 @@ def test_math_width_against_pdflatex(built, tmp_path):
     for i, p in enumerate(pieces):
         est, got = L.math_width(p), real[i]
         if got > 100:
-            assert est * L._ESTIMATE_MARGIN >= got, (p, est, got)
+            assert est * LL._ESTIMATE_MARGIN >= got, (p, est, got)
         if got > 20:
             assert est <= 1.3 * got, (p, est, got)
 
