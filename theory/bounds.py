@@ -1,4 +1,5 @@
-"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers and mpf alike.
+"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers, mpf and
+certified balls (:class:`theory.ball.Ball`) alike.
 
 Notation: a = sqrt(K eps), r_t = ||y_t||/a, r_0 > 1, kappa = d_max/d_min (inf if singular).
 
@@ -19,6 +20,7 @@ import math
 
 import numpy as np
 
+from .ball import Ball
 from .errors import InputError
 
 __all__ = ["sqrt", "ceil", "c_bounds", "lower_kappa", "lower_kappa_free", "steps_lower_map",
@@ -36,13 +38,21 @@ def _ctx(x):
 
 
 def sqrt(x):
-    """Square root at the precision of ``x`` (float or mpf)."""
+    """Square root at the precision of ``x`` (float or mpf), or the enclosure of the square
+    root of a :class:`~theory.ball.Ball` (never through float: ``math.sqrt`` would round
+    the ball to its midpoint)."""
+    if isinstance(x, Ball):
+        return x.sqrt()
     ctx = _ctx(x)
     return ctx.sqrt(x) if ctx is not None else math.sqrt(x)
 
 
 def ceil(x):
-    """Ceiling as a Python int (inf stays inf)."""
+    """Ceiling as a Python int (inf stays inf); for a :class:`~theory.ball.Ball` the ceiling
+    common to every point of the ball, or :class:`~theory.ball.UndecidedError` when the ball
+    reaches across an integer."""
+    if isinstance(x, Ball):
+        return x.ceil()
     if x == math.inf:
         return math.inf
     ctx = _ctx(x)
