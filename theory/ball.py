@@ -100,6 +100,14 @@ def _arb_exact(v):
     return None
 
 
+def _is_exact_zero(v):
+    return type(v) in (int, float) and v == 0
+
+
+def _is_exact_one(v):
+    return type(v) in (int, float) and v == 1
+
+
 def _is_inf(v):
     return isinstance(v, (float, np.floating)) and math.isinf(float(v))
 
@@ -166,6 +174,16 @@ class Ball:
         """Upper end as a float rounded up (a valid upper bound)."""
         return -_f64_down(-self.v.upper())
 
+    def lower_end(self):
+        """The lower end as an exact ball (rounded down at the ball's precision)."""
+        with _flint().ctx.workprec(self.prec):
+            return Ball(self.v.lower(), self.prec)
+
+    def upper_end(self):
+        """The upper end as an exact ball (rounded up at the ball's precision)."""
+        with _flint().ctx.workprec(self.prec):
+            return Ball(self.v.upper(), self.prec)
+
     def contains(self, value):
         """True when the exact number ``value`` (or every point of a ball) lies in the ball."""
         other = value.v if isinstance(value, Ball) else _arb_exact(value)
@@ -207,25 +225,43 @@ class Ball:
         with fl.ctx.workprec(self.prec):
             return Ball(fn(self.v), self.prec)
 
+    # x + 0, x - 0, x * 1, x - x and x / x are exact identities on one number: taking them
+    # exactly keeps numbers that are equal by construction equal (not just overlapping)
     def __add__(self, o):
+        if _is_exact_zero(o):
+            return self
         return self._binary(o, operator.add)
 
     def __radd__(self, o):
+        if _is_exact_zero(o):
+            return self
         return self._binary(o, lambda a, b: b + a)
 
     def __sub__(self, o):
+        if _is_exact_zero(o):
+            return self
+        if o is self:
+            return Ball(_flint().arb(0), self.prec)
         return self._binary(o, operator.sub)
 
     def __rsub__(self, o):
         return self._binary(o, lambda a, b: b - a)
 
     def __mul__(self, o):
+        if _is_exact_one(o):
+            return self
         return self._binary(o, operator.mul)
 
     def __rmul__(self, o):
+        if _is_exact_one(o):
+            return self
         return self._binary(o, lambda a, b: b * a)
 
     def __truediv__(self, o):
+        if _is_exact_one(o):
+            return self
+        if o is self and (self.v > 0 or self.v < 0):
+            return Ball(_flint().arb(1), self.prec)
         return self._binary(o, operator.truediv)
 
     def __rtruediv__(self, o):
