@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main():
     quick = "--quick" in sys.argv
-    for name in ("bench_engine.py", "bench_mp.py", "bench_eigen.py"):
+    for name in ("bench_engine.py", "bench_mp.py", "bench_eigen.py", "bench_certified.py"):
         path = os.path.join(HERE, name)
         if not os.path.exists(path):
             continue
