@@ -38,7 +38,8 @@ from theory.ball import Ball, UndecidedError, require_flint
 from theory.errors import ProofsCheckError
 
 __all__ = ["CertifiedInstance", "CertifiedMutant", "CertifiedResult", "certify_claim",
-           "certifiable", "render_certified_table", "certified_json", "cli_certified",
+           "certifiable", "render_certified_table", "certified_json", "certified_summary",
+           "cli_certified",
            "BallCache", "DEFAULT_PREC_BITS", "MAX_PREC_BITS", "BALL_ENGINES"]
 
 #: Starting precision (~57 digits) and the cap of the doubling retries.

@@ -13,7 +13,7 @@ and ``y``, held exactly; ``eps`` exactly where binary).  With the enclosed eigen
 (the unknown split of ``W_J`` inside a cluster is covered by the hull, ``w_k >= 0``).
 Round t: ``s_t = 1/c_t`` is the root of ``φ_t(s) = K ε``; φ_t decreases strictly, so two
 points with ``φ_t(s_lo) > K ε > φ_t(s_hi)`` (decided on balls) isolate it, found around
-an mp Newton approximation (:func:`theory.secular.secular_root_mp`).  Then
+a Newton approximation on the midpoints (as :func:`theory.secular.secular_root_mp`).  Then
 ``A_t[k] = d_k/(c_t + d_k) = 1/(1 + c_t/d_k)``, ``B_{t+1} = B_t A_t`` and
 ``||y_{t+1}||^2 = Σ_J W_J hull_{k∈J} B_{t+1}[k]^2``.
 
@@ -42,14 +42,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from mpmath.libmp import from_man_exp
 
 from . import _validate as V
-from ._mp import make_context
 from .ball import Ball, UndecidedError, require_flint
 from .eigen_ball import eigh_ball
 from .errors import InfeasibleError, InputError, RoundsExceededError
-from .secular import secular_root_mp
 
 __all__ = ["BallTrajectory", "self_distill_ball", "DEFAULT_PREC_BITS", "MIN_PREC_BITS",
            "DEFAULT_MAX_ROUNDS_BALL"]
@@ -156,11 +153,6 @@ def _hull(vals):
     return h
 
 
-def _to_mpf(ctx, a):
-    m, e = a.mid().man_exp()
-    return ctx.make_mpf(from_man_exp(int(m), int(e), ctx.prec, "n"))
-
-
 def _validate(G, y, eps, prec_bits, max_rounds):
     if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
         raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
@@ -204,7 +196,6 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
         target = Ball.exact(eps, p).v * K
         sq = sum((v.v * v.v for v in y0), fl.arb(0))
         _check_rounds(sq, target, max_rounds)
-        mctx = make_context(math.ceil(p * math.log10(2)) + 10)
         # two point trajectories bracket the true one (see _bracket_round): "hi" runs on the
         # lower ends of the c_t enclosures (B larger), "lo" on the upper ends
         B_hi, B_lo = [fl.arb(1)] * K, [fl.arb(1)] * K
@@ -216,8 +207,8 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
                 raise RoundsExceededError(f"collapse not reached within max_rounds = "
                                           f"{max_rounds}; raise max_rounds or increase eps")
             t = len(cs)
-            S_hi = _isolate_root(B_hi, d, W, target, positive, mctx, guesses[0], p, t)
-            S_lo = S_hi if t == 0 else _isolate_root(B_lo, d, W, target, positive, mctx,
+            S_hi = _isolate_root(B_hi, d, W, target, positive, guesses[0], p, t)
+            S_lo = S_hi if t == 0 else _isolate_root(B_lo, d, W, target, positive,
                                                      guesses[1], p, t)
             guesses = (S_hi.mid(), S_lo.mid())
             c_low, c_up = (1 / S_hi).lower(), (1 / S_lo).upper()
@@ -299,24 +290,67 @@ def _phi(s, Bt, d, W, positive):
     return total
 
 
-def _approx_root(Bt, d, W, target, positive, mctx, s_prev):
-    """s_t by the mp Newton iteration on the midpoints (one term per cluster)."""
-    w2, dd = [], []
+def _approx_root(Bt, d, W, target, positive, s_prev, prec):
+    """s_t by safeguarded Newton on the balls' midpoints (one term per cluster), as
+    :func:`theory.secular.secular_root_mp` does in mpmath but in Arb's C arithmetic: only an
+    approximation, which :func:`_isolate_root` then certifies.
+
+    F(s) = phi(s)^(-1/2) - (K eps)^(-1/2) increases in s; the bracket is that of
+    :func:`theory.secular.secular_bracket`.
+    """
+    arb = require_flint().arb
+    w0, wp, dp = arb(0), [], []
     for J, WJ in W.items():
-        b2 = _hull([Bt[k] * Bt[k] for k in J])
-        w2.append(_to_mpf(mctx, WJ * b2))
-        dd.append(_to_mpf(mctx, _hull([d[k] for k in J])) if positive[J[0]] else mctx.zero)
-    guess = _to_mpf(mctx, s_prev) if s_prev is not None else None
-    c = secular_root_mp(mctx, w2, dd, _to_mpf(mctx, target), guess)
-    return 1 / c
+        w = (WJ * _hull([Bt[k] * Bt[k] for k in J])).mid()
+        if positive[J[0]]:
+            wp.append(w)
+            dp.append(_hull([d[k] for k in J]).mid())
+        else:
+            w0 += w
+    tgt = target.mid()
+    total = sum(wp, w0)
+    if not (w0 < tgt and tgt < total):
+        raise InputError("K eps is not between the null-space mass and ||w||^2 at the midpoints")
+    m = (total - w0) / (tgt - w0)
+    root_m_minus_1 = ((total - tgt) / (tgt - w0)) / (m.sqrt() + 1)
+    lo = (root_m_minus_1 / max(dp, key=float)).mid()
+    hi = (root_m_minus_1 / min(dp, key=float)).mid()
+    if not lo < hi:  # a single positive eigenvalue: the bracket is the root
+        return lo
+    inv_a = 1 / tgt.sqrt()
+
+    def F(s):
+        qs = [1 + s * dk for dk in dp]
+        v2 = [w / (q * q) for w, q in zip(wp, qs)]
+        inv_root = 1 / (w0 + sum(v2, arb(0))).sqrt()
+        df = inv_root ** 3 * sum((v * dk / q for v, dk, q in zip(v2, dp, qs)), arb(0))
+        return (inv_root - inv_a).mid(), df.mid()
+
+    s = s_prev if s_prev is not None and lo < s_prev and s_prev < hi else lo
+    tol = arb(2) ** (8 - prec)  # 256 ulps: the isolation starts at 2^16 ulps
+    for _ in range(200 + 2 * prec):
+        f, df = F(s)
+        if f.is_zero():
+            return s
+        if f < 0:
+            lo = s
+        else:
+            hi = s
+        s_new = (s - f / df).mid() if df > 0 else None
+        if s_new is None or not (lo < s_new and s_new < hi):
+            s_new = ((lo + hi) / 2).mid()
+        if abs(s_new - s) <= tol * abs(s_new) or hi - lo <= tol * abs(hi):
+            return s_new
+        s = s_new
+    raise InputError(f"the secular iteration did not converge (bracket [{lo}, {hi}])")
 
 
-def _isolate_root(Bt, d, W, target, positive, mctx, s_prev, prec, t):
+def _isolate_root(Bt, d, W, target, positive, s_prev, prec, t):
     """A ball S containing the root s_t, from sign certificates at its two ends."""
     fl = require_flint()
     try:
-        s_mid = fl.arb(_approx_root(Bt, d, W, target, positive, mctx, s_prev))
-    except (InputError, InfeasibleError, ArithmeticError) as exc:
+        s_mid = _approx_root(Bt, d, W, target, positive, s_prev, prec)
+    except (InputError, ArithmeticError) as exc:
         raise UndecidedError(f"round {t}: the secular root cannot be approximated from the "
                              f"balls' midpoints at {prec} bits ({exc})", math.inf, prec) from exc
     rel = fl.arb(2) ** (_ISOLATE_ULPS_LG - prec)
