@@ -156,6 +156,19 @@ def test_ball_trajectory_encloses_the_mp_trajectory(name):
     assert narrow.width < wide.width * 2.0 ** -100 and narrow.width < 1e-40
 
 
+def test_unresolved_cluster_trajectory_encloses_the_mp_one():
+    # (J + I)/4: eigenvalue 1/4 three times exactly, so eigh_ball keeps a cluster whose
+    # weight is known only in total; the hull over the cluster still encloses everything
+    G, y, eps = (np.ones((4, 4)) + np.eye(4)) / 4.0, np.array([1.0, -0.3, 0.6, 0.2]), 0.004
+    tr, mp = self_distill_ball(G, y, eps, 192), self_distill(G, y, eps, dps=MP_DPS)
+    assert tr.clusters == ((0, 1, 2),) and tr.collapse_round == mp.collapse_round >= 2
+    pairs = (list(zip(tr.c, mp.c)) + list(zip(tr.norms, mp.norms))
+             + list(zip(tr.B.reshape(-1), mp.B.reshape(-1)))
+             + list(zip(tr.y[1:].reshape(-1), mp.y[1:].reshape(-1))))
+    assert all(_inside(b, m, MP_TOL) for b, m in pairs)
+    assert tr.width < 1e-40
+
+
 def test_secular_root_against_a_secant_solve():
     # diag(1, 1/2), y = (1, 1), K eps = 2 fl(0.1): c_0 solves
     # c^2 (1/(c+1)^2 + 1/(c+1/2)^2) = 2 fl(0.1), with the float64 eps as given (not 1/10)

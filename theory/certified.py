@@ -33,8 +33,8 @@ eigenvalues (exactly diagonal G); y one class (shape (K,)); eps > 0.
 
 >>> import numpy as np
 >>> tr = self_distill_ball(np.diag([1.0, 0.5]), np.array([1.0, 1.0]), 0.1, 128)
->>> tr.collapse_round, tr.norms[1].contains(0.98440), tr.norms[1] > 0.98439
-(3, False, True)
+>>> tr.collapse_round, 0.30712425614875 < tr.c[0] < 0.30712425614876, tr.c[0].width < 1e-30
+(3, True, True)
 """
 
 import math
@@ -57,7 +57,7 @@ DEFAULT_PREC_BITS = 192
 MIN_PREC_BITS = 64
 DEFAULT_MAX_ROUNDS_BALL = 10_000
 #: First relative half-width of the isolating interval of s_t, in ulps of the precision
-#: (the mp root is accurate to a few ulps; 2^16 leaves room for the balls' own radius),
+#: (the Newton root is accurate to 2^8 ulps; 2^16 leaves room for the balls' own radius),
 #: and the factor by which it widens while the signs are undecided.
 _ISOLATE_ULPS_LG = 16
 _ISOLATE_WIDEN_LG = 8
@@ -196,7 +196,7 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
         target = Ball.exact(eps, p).v * K
         sq = sum((v.v * v.v for v in y0), fl.arb(0))
         _check_rounds(sq, target, max_rounds)
-        # two point trajectories bracket the true one (see _bracket_round): "hi" runs on the
+        # two point trajectories bracket the true one (module docstring): "hi" runs on the
         # lower ends of the c_t enclosures (B larger), "lo" on the upper ends
         B_hi, B_lo = [fl.arb(1)] * K, [fl.arb(1)] * K
         cs, Bs, norms = [], [[fl.arb(1)] * K], [sq.sqrt()]
@@ -245,7 +245,7 @@ def _check_spectrum(d, prec):
                              f"semi-definite G), without clipping rounding")
         else:
             raise UndecidedError(f"eigenvalue {k} of G is enclosed in {v}, which contains 0: "
-                                 f"positive or zero cannot be told at {prec} bits", 
+                                 f"positive or zero cannot be told at {prec} bits",
                                  float(2 * v.rad()), prec)
     if not any(out):
         raise InfeasibleError("G = 0: the only fit is f = 0; use a non-zero kernel")
@@ -348,6 +348,12 @@ def _approx_root(Bt, d, W, target, positive, s_prev, prec):
 def _isolate_root(Bt, d, W, target, positive, s_prev, prec, t):
     """A ball S containing the root s_t, from sign certificates at its two ends."""
     fl = require_flint()
+    w0 = sum((WJ * _hull([Bt[k] * Bt[k] for k in J]) for J, WJ in W.items()
+              if not positive[J[0]]), fl.arb(0))
+    if w0 >= target:
+        raise InfeasibleError(f"round {t}: the part of y_t in the null space of G has squared "
+                              f"norm {w0} >= K eps: no fit in the span of the kernel meets "
+                              f"the budget; increase eps")
     try:
         s_mid = _approx_root(Bt, d, W, target, positive, s_prev, prec)
     except (InputError, ArithmeticError) as exc:
