@@ -86,8 +86,33 @@ class _BallTools:
                                  eig=self.engine.eig(G, self.prec))
 
 
+class _BallFixedRidge(_BallSelfDistill):
+    """Ball form of :data:`proofs_check.engines.FIXED_RIDGE` (Gram instances; a design
+    instance is an error)."""
+
+    name = "fixed_ridge"
+
+    def run(self, inst, prec, max_rounds=None):
+        from theory.certified_ridge import fixed_ridge_ball
+        from theory.errors import InputError
+        if inst.G is None:
+            raise InputError("the certified fixed-ridge engine takes Gram instances (inst.G), "
+                             "not designs")
+        return fixed_ridge_ball(inst.G, inst.y, inst.lam, inst.xi, prec,
+                                eig=self.eig(inst.G, prec))
+
+    def tools(self, prec):
+        return _RidgeBallTools(self, prec)
+
+
+class _RidgeBallTools(_BallTools):
+    def distill(self, G, y, lam, xi):
+        from theory.certified_ridge import fixed_ridge_ball
+        return fixed_ridge_ball(G, y, lam, xi, self.prec, eig=self.engine.eig(G, self.prec))
+
+
 #: Ball engines by the name of the plain engine they certify.
-BALL_ENGINES = {"self_distill": _BallSelfDistill}
+BALL_ENGINES = {"self_distill": _BallSelfDistill, "fixed_ridge": _BallFixedRidge}
 
 
 class BallCache:

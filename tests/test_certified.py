@@ -22,7 +22,8 @@ from proofs_check.certify import (BallCache, certified_json, certify_claim, cli_
                                   render_certified_table)
 from proofs_check.claim import Instance, Mutant, Outcome  # noqa: E402
 from proofs_check.domains import rotated_spectrum, spectrum  # noqa: E402
-from proofs_check.papers.mobahi2020.claims import CERTIFIABLE, CLAIMS  # noqa: E402
+from proofs_check.papers.mobahi2020.claims import CERTIFIABLE as MOBAHI_CERTIFIABLE  # noqa: E402
+from proofs_check.papers.mobahi2020.claims import CLAIMS  # noqa: E402
 from proofs_check.papers.mobahi2020.domains import standard_domain, threshold_domain  # noqa: E402
 from theory import bounds as bd  # noqa: E402
 from theory import self_distill  # noqa: E402
@@ -30,8 +31,16 @@ from theory._mp import make_context  # noqa: E402
 from theory.ball import Ball, UndecidedError  # noqa: E402
 from theory.certified import self_distill_ball  # noqa: E402
 from theory.eigen_ball import eigh_ball  # noqa: E402
+from theory.certified_ridge import fixed_ridge_ball  # noqa: E402
+from theory import fixed_ridge_distill  # noqa: E402
+from proofs_check.claim import Claim  # noqa: E402
+from proofs_check.engines import FIXED_RIDGE  # noqa: E402
 
 BY_ID = {c.id: c for c in CLAIMS}
+#: this module's own certifiable toy claims (certify reads CERTIFIABLE in the module that
+#: defines a claim's evaluate)
+CERTIFIABLE_HERE = frozenset({"toyridge.student_below_teacher", "toy.faulty", "toy.constant"})
+CERTIFIABLE = CERTIFIABLE_HERE
 MP_DPS = 50
 #: the mp trajectory is confirmed to 50 digits; 2 digits of slack as in the checker's rule
 MP_TOL = 10.0 ** (2 - MP_DPS)
@@ -243,7 +252,7 @@ def test_tie_instance_of_a_claim_is_undecided():
 
 
 def test_float64_oracle_claims_are_not_certifiable():
-    assert "mobahi2020.closed_form" not in CERTIFIABLE
+    assert "mobahi2020.closed_form" not in MOBAHI_CERTIFIABLE
     for cid in ("mobahi2020.closed_form", "mobahi2020.secular_unique", "mobahi2020.multiclass"):
         r = certify_claim(BY_ID[cid])
         assert r.status == "not certifiable" and r.certified == 0 and r.reason
@@ -258,11 +267,20 @@ def test_faulty_evaluate_is_an_error_and_a_float_margin_is_exact():
 
     def boom(inst, traj, tools):
         raise ZeroDivisionError("x")
-    bad = dataclasses.replace(base, evaluate=nan_margin,
-                              mutants=(Mutant("mobahi2020.c_increasing~boom", "boom", boom),))
+
+    def half(inst, traj, tools):
+        return Outcome(0.5)  # an exact constant: certified with width 0
+    bad = dataclasses.replace(base, id="toy.faulty", evaluate=nan_margin,
+                              mutants=(Mutant("toy.faulty~boom", "boom", boom),))
     r = certify_claim(bad, prec_bits=128, max_bits=128)
-    assert r.status == "error" and r.errors == 1
+    assert r.status == "error" and r.errors == 1 and "neither a ball" in r.first_error
     assert r.mutants[0].status == "not refuted"
+    r = certify_claim(dataclasses.replace(bad, id="toy.constant", evaluate=half),
+                      prec_bits=128, max_bits=128)
+    assert r.status == "certified" and r.worst_width == 0.0
+    # a claim its module does not declare certifiable is never certified
+    r = certify_claim(dataclasses.replace(bad, id="toy.undeclared", evaluate=half))
+    assert r.status == "not certifiable" and r.certified == 0
 
 
 def test_reports_table_and_json():
@@ -295,7 +313,43 @@ def test_whole_mobahi_catalogue_certified():
     results = [certify_claim(c) for c in CLAIMS]
     for r in results:
         assert r.ok, r
-        if r.id in CERTIFIABLE:
+        if r.id in MOBAHI_CERTIFIABLE:
             assert r.certified_refuted == 0 and r.errors == 0
             assert r.certified >= r.instances - 10  # ties (kappa = 1) stay undecided
     assert certify.certified_summary(results)["mutants_certified_refuted"] == 14
+
+
+# ------------------------------------------------------------------------------ fixed ridge
+def test_fixed_ridge_ball_encloses_the_mp_filters_fits_and_coefficients():
+    G = rotated_spectrum(spectrum("geometric", 8, 1e6), 4) / 8
+    y = np.random.default_rng(1).standard_normal(8)
+    xi = [0.5, 2.0, -1.5, 10.0]  # weights beyond [0, 1] amplify rounding
+    tb, mp = fixed_ridge_ball(G, y, 1e-3, xi, 192), fixed_ridge_distill(G, y, 1e-3, xi, dps=MP_DPS)
+    for name in ("filters", "targets", "a", "eigenvalues", "fitted", "coefficients"):
+        for b, m in zip(getattr(tb, name).reshape(-1), getattr(mp, name).reshape(-1)):
+            assert _inside(b, m, MP_TOL), name
+    assert max(b.width for b in tb.fitted.reshape(-1)) < 1e-40
+
+
+def _student_below_teacher(sign):
+    """f_1(a) <= f_0(a) for xi in [0, 1] (the student shrinks every direction at least as
+    much); the mutant (sign = -1) claims f_1 >= f_0."""
+    def evaluate(inst, traj, tools):
+        ms = [sign * (traj.filters[0][j] - traj.filters[1][j]) for j in range(traj.a.shape[0])
+              if traj.a[j] > 0]
+        return Outcome(min(ms))
+    return evaluate
+
+
+
+def test_fixed_ridge_claims_are_certified_on_the_ball_engine():
+    insts = [Instance(f"ridge-{n}-{xi}", "test", rotated_spectrum(spectrum("geometric", n, 1e3), n) / n,
+                      np.linspace(-1.0, 1.0, n), data={"lam": 0.01, "xi": np.array([xi])})
+             for n, xi in ((3, 0.3), (5, 0.9))]
+    claim = Claim("toyridge.student_below_teacher", "toy", "-", "derived", "f_1 <= f_0",
+                  "f_1 <= f_0", lambda tier, seed: insts, _student_below_teacher(1),
+                  (Mutant("toyridge.student_below_teacher~above", "f_1 >= f_0",
+                          _student_below_teacher(-1)),), engine=FIXED_RIDGE)
+    r = certify_claim(claim, prec_bits=128, max_bits=128)
+    assert r.status == "certified" and r.certified == 2
+    assert r.mutants[0].status == "certified-refuted"

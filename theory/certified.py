@@ -45,7 +45,7 @@ import numpy as np
 
 from . import _validate as V
 from .ball import Ball, UndecidedError, require_flint
-from .eigen_ball import eigh_ball
+from .eigen_ball import eigh_ball, spectral_sums
 from .errors import InfeasibleError, InputError, RoundsExceededError
 
 __all__ = ["BallTrajectory", "self_distill_ball", "DEFAULT_PREC_BITS", "MIN_PREC_BITS",
@@ -115,35 +115,11 @@ class BallTrajectory:
 
     @cached_property
     def y(self):
-        """y_t = Σ_k B_t[k] P_k y: for a resolved eigenvalue B_t[k] q_k z_{0,k}; for a cluster
-        the hull's midpoint m_J times P_J y, plus its radius times ||y|| on every entry."""
-        fl = require_flint()
-        K, p = self.K, self.prec_bits
-        with fl.ctx.workprec(p):
-            Q = fl.arb_mat([[self.eigenvectors[i, k].v for k in range(K)] for i in range(K)])
-            y_norm = fl.arb(0)
-            for v in self.y0:
-                y_norm += v.v * v.v
-            y_norm = y_norm.sqrt().upper()
-            rows = [list(self.y0)]
-            for t in range(1, self.collapse_round + 1):
-                coef, slack = [None] * K, fl.arb(0)
-                for J in self.groups:
-                    if len(J) == 1:
-                        coef[J[0]] = self.B[t, J[0]].v
-                        continue
-                    h = _hull([self.B[t, k].v for k in J])
-                    slack += h.rad()
-                    for k in J:
-                        coef[k] = h.mid()
-                vec = fl.arb_mat([[coef[k] * self.z0[k].v] for k in range(K)])
-                yt = Q * vec
-                extra = fl.arb(0, (slack * y_norm).upper()) if not slack.is_zero() else 0
-                rows.append([Ball(yt[i, 0] + extra, p) for i in range(K)])
-        out = np.empty((len(rows), K), dtype=object)
-        for t, r in enumerate(rows):
-            out[t, :] = r
-        return out
+        """y_t = Σ_k B_t[k] P_k y (:func:`theory.eigen_ball.spectral_sums`), y_0 = y exactly;
+        shape (T+1, K)."""
+        rest = spectral_sums(self.eigenvectors, self.z0, list(self.B[1:]), self.groups,
+                             self.prec_bits)
+        return np.concatenate([self.y0[None], rest]) if rest.size else self.y0[None].copy()
 
 
 def _hull(vals):

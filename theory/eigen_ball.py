@@ -53,7 +53,7 @@ from ._mp import make_context
 from .ball import Ball, UndecidedError, require_flint
 from .eigen import eigh_mp
 
-__all__ = ["BallEigh", "eigh_ball"]
+__all__ = ["BallEigh", "eigh_ball", "spectral_sums"]
 
 #: Digits of the approximate decomposition beyond the ball precision (its rounding then
 #: sits below the enclosure's own).
@@ -171,3 +171,41 @@ def _verified(fl, G, prec):
             vectors[i, k] = Ball(X[i, j] + h_ball, prec)
     return BallEigh(values, vectors, tuple(clusters), Ball(eps, prec).upper(),
                     Ball(eta, prec).upper(), "eigh_mp+weyl-sin-theta")
+
+
+def spectral_sums(vectors, z, rows, groups, prec):
+    r"""Enclosures of ``Σ_k c_k P_k y`` for each row ``c`` of ``rows`` (balls, one per
+    eigenvalue), with ``P_k`` the spectral projectors and ``z = Q^T y`` (balls).
+
+    A resolved eigenvalue contributes ``c_k q_k z_k``.  A cluster ``J`` (eigenvectors not
+    resolved) contributes ``m_J P_J y = m_J Σ_{k∈J} q_k z_k`` with ``m_J`` the midpoint of
+    the hull of ``c_k`` over J, plus at most ``r_J ||P_J y|| <= r_J ||y||`` (its radius) on
+    every entry: ``||Σ_{k∈J} (c_k - m_J) P_k y|| <= r_J ||P_J y||`` for orthogonal
+    projectors.  ``||y||^2 = Σ_k z_k^2`` (Q orthogonal).  Returns an object array of balls,
+    shape (len(rows), K).
+    """
+    fl = require_flint()
+    K = vectors.shape[0]
+    with fl.ctx.workprec(prec):
+        Q = fl.arb_mat([[vectors[i, k].v for k in range(K)] for i in range(K)])
+        y_norm = fl.arb(0)
+        for v in z:
+            y_norm += v.v * v.v
+        y_norm = y_norm.sqrt().upper()
+        out = np.empty((len(rows), K), dtype=object)
+        for t, row in enumerate(rows):
+            coef, slack = [None] * K, fl.arb(0)
+            for J in groups:
+                if len(J) == 1:
+                    coef[J[0]] = row[J[0]].v
+                    continue
+                h = row[J[0]].v
+                for k in J[1:]:
+                    h = h.union(row[k].v)
+                slack += h.rad()
+                for k in J:
+                    coef[k] = h.mid()
+            vec = Q * fl.arb_mat([[coef[k] * z[k].v] for k in range(K)])
+            extra = fl.arb(0, (slack * y_norm).upper()) if not slack.is_zero() else 0
+            out[t, :] = [Ball(vec[i, 0] + extra, prec) for i in range(K)]
+    return out
