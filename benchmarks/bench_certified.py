@@ -4,7 +4,7 @@ Per certifiable claim of the mobahi2020 catalogue on the fast tier (seed 0), in 
 run: ``proofs_check.check.check_claim(claim, dps=50)`` (float64 first, mp at 50 digits
 where float64 is inconclusive and on the first ``mp_instances``) against
 ``proofs_check.certify.certify_claim(claim)`` (every instance and mutant on ball
-trajectories from 192 bits, doubling up to 768 while undecided).  Each claim starts with
+trajectories from 192 bits, doubling up to 3072 while undecided).  Each claim starts with
 empty caches on both sides (its standalone cost, trajectories included); the last line
 is the whole catalogue with caches shared across claims, as a CLI run does.
 
@@ -24,7 +24,7 @@ QUICK_IDS = ("mobahi2020.collapse_threshold", "mobahi2020.c_increasing",
 
 def main(quick=False):
     claims = [c for c in CLAIMS if c.id in CERTIFIABLE and (not quick or c.id in QUICK_IDS)]
-    print("certify_claim (balls, 192..768 bits) vs check_claim (float64 + mp at 50 digits), "
+    print("certify_claim (balls, 192..3072 bits) vs check_claim (float64 + mp at 50 digits), "
           "fast tier")
     head = (f"{'claim':<36} {'inst':>4} {'cert':>4} {'undec':>5} {'bits':>4} "
             f"{'plain [s]':>9} {'certified [s]':>13} {'ratio':>6}")

@@ -22,7 +22,7 @@ optimiser, a grid, Monte Carlo) are reported "not certifiable", never certified.
 mutant of a certifiable claim must come back certified-refuted on some instance.
 
 >>> DEFAULT_PREC_BITS, MAX_PREC_BITS
-(192, 768)
+(192, 3072)
 """
 
 import contextlib
@@ -44,7 +44,7 @@ __all__ = ["CertifiedInstance", "CertifiedMutant", "CertifiedResult", "certify_c
 
 #: Starting precision (~57 digits) and the cap of the doubling retries.
 DEFAULT_PREC_BITS = 192
-MAX_PREC_BITS = 768
+MAX_PREC_BITS = 3072
 
 
 class _BallSelfDistill:
@@ -344,7 +344,11 @@ def _refute(mutant, domain, name, cache, prec, max_bits):
 
 # ------------------------------------------------------------------------------ reports
 def _fmt(x, spec=".1e"):
-    return "-" if x is None else ("exact" if x == 0 else format(x, spec))
+    if x is None:
+        return "-"
+    if x == 0:
+        return "exact"
+    return "<1e-300" if x < 1e-300 else format(x, spec)  # widths below the float range
 
 
 def certified_summary(results):

@@ -160,7 +160,10 @@ class Ball:
         if not self.v.is_finite():
             return math.inf
         r = self.v.rad()
-        return float((2 * r).upper()) if not r.is_zero() else 0.0
+        if r.is_zero():
+            return 0.0
+        # below the float range a radius still counts: the smallest subnormal bounds it
+        return float((2 * r).upper()) or math.ulp(0.0)
 
     @property
     def mid(self):
