@@ -37,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 from theory.ball import Ball, UndecidedError, require_flint
 from theory.errors import ProofsCheckError
 
+from ._ball_engines import BALL_ENGINES, BallCache
+
 __all__ = ["CertifiedInstance", "CertifiedMutant", "CertifiedResult", "certify_claim",
            "certifiable", "render_certified_table", "certified_json", "certified_summary",
            "cli_certified",
@@ -45,98 +47,6 @@ __all__ = ["CertifiedInstance", "CertifiedMutant", "CertifiedResult", "certify_c
 #: Starting precision (~57 digits) and the cap of the doubling retries.
 DEFAULT_PREC_BITS = 192
 MAX_PREC_BITS = 3072
-
-
-class _BallSelfDistill:
-    """Ball form of :data:`proofs_check.engines.SELF_DISTILL` (one eigen-enclosure per G and
-    precision, shared by every eps)."""
-
-    name = "self_distill"
-
-    def __init__(self):
-        self._eig = {}
-
-    def eig(self, G, prec):
-        import numpy as np
-        from theory.eigen_ball import eigh_ball
-        G = np.asarray(G, dtype=np.float64)
-        key = (G.shape, G.tobytes(), prec)
-        if key not in self._eig:
-            self._eig[key] = eigh_ball(G, prec)
-        return self._eig[key]
-
-    def run(self, inst, prec, max_rounds=None):
-        from theory.certified import self_distill_ball
-        return self_distill_ball(inst.G, inst.y, inst.eps, prec, max_rounds=max_rounds,
-                                 eig=self.eig(inst.G, prec))
-
-    def tools(self, prec):
-        return _BallTools(self, prec)
-
-
-class _BallTools:
-    """The third argument of ``evaluate``: further ball trajectories at the same precision."""
-
-    def __init__(self, engine, prec):
-        self.engine, self.prec, self.dps = engine, prec, int(prec * math.log10(2))
-
-    def distill(self, G, y, eps, max_rounds=None):
-        from theory.certified import self_distill_ball
-        return self_distill_ball(G, y, eps, self.prec, max_rounds=max_rounds,
-                                 eig=self.engine.eig(G, self.prec))
-
-
-class _BallFixedRidge(_BallSelfDistill):
-    """Ball form of :data:`proofs_check.engines.FIXED_RIDGE` (Gram instances; a design
-    instance is an error)."""
-
-    name = "fixed_ridge"
-
-    def run(self, inst, prec, max_rounds=None):
-        from theory.certified_ridge import fixed_ridge_ball
-        from theory.errors import InputError
-        if inst.G is None:
-            raise InputError("the certified fixed-ridge engine takes Gram instances (inst.G), "
-                             "not designs")
-        return fixed_ridge_ball(inst.G, inst.y, inst.lam, inst.xi, prec,
-                                eig=self.eig(inst.G, prec))
-
-    def tools(self, prec):
-        return _RidgeBallTools(self, prec)
-
-
-class _RidgeBallTools(_BallTools):
-    def distill(self, G, y, lam, xi):
-        from theory.certified_ridge import fixed_ridge_ball
-        return fixed_ridge_ball(G, y, lam, xi, self.prec, eig=self.engine.eig(G, self.prec))
-
-
-#: Ball engines by the name of the plain engine they certify.
-BALL_ENGINES = {"self_distill": _BallSelfDistill, "fixed_ridge": _BallFixedRidge}
-
-
-class BallCache:
-    """Ball trajectories per (engine, instance, eps, precision), shared across claims."""
-
-    def __init__(self):
-        self._engines, self._store = {}, {}
-
-    def engine(self, name):
-        if name not in self._engines:
-            self._engines[name] = BALL_ENGINES[name]()
-        return self._engines[name]
-
-    def get(self, name, inst, prec):
-        key = (name, inst.id, repr(inst.eps), prec)
-        if key not in self._store:
-            try:
-                self._store[key] = self.engine(name).run(inst, prec)
-            except ProofsCheckError as exc:
-                self._store[key] = exc
-        val = self._store[key]
-        if isinstance(val, Exception):
-            raise val
-        return val
 
 
 @dataclass
@@ -403,8 +313,8 @@ def render_certified_table(results, seconds=None):
             notes.append(f"  {r.id}: certified counterexample at {ce['id']} (margin "
                          f"{ce['margin']:.3g}, width {_fmt(ce['width'], '.2g')}; {ce['detail']})")
         if r.undecided:
-            notes.append(f"  {r.id}: {r.undecided} undecided (widest {_fmt(r.undecided_width, '.2g')}"
-                         f"); first: {r.first_undecided}")
+            notes.append(f"  {r.id}: {r.undecided} undecided (widest "
+                         f"{_fmt(r.undecided_width, '.2g')}); first: {r.first_undecided}")
         if r.errors:
             notes.append(f"  {r.id}: {r.errors} error(s); first: {r.first_error}")
         for m in r.mutants:

@@ -11,15 +11,14 @@ import io
 import json
 import math
 
-import mpmath
 import numpy as np
 import pytest
 
 flint = pytest.importorskip("flint")
 
 from proofs_check import certify  # noqa: E402
-from proofs_check.certify import (BallCache, certified_json, certify_claim, cli_certified,  # noqa: E402
-                                  render_certified_table)
+from proofs_check.certify import (BallCache, certified_json, certify_claim,  # noqa: E402
+                                  cli_certified, render_certified_table)
 from proofs_check.claim import Instance, Mutant, Outcome  # noqa: E402
 from proofs_check.domains import rotated_spectrum, spectrum  # noqa: E402
 from proofs_check.papers.mobahi2020.claims import CERTIFIABLE as MOBAHI_CERTIFIABLE  # noqa: E402
@@ -61,8 +60,8 @@ def _instances():
     return {
         "laplace-K7": (G, y, 0.05 * float(y @ y) / 7),
         "K1": (np.array([[0.7]]), np.array([1.3]), 0.0123),
-        "diag-repeats": (np.diag([0.25, 0.5, 0.25, 0.5, 0.125]), np.array([1.0, -0.5, 0.3, 2.0, 0.7]),
-                         0.01),
+        "diag-repeats": (np.diag([0.25, 0.5, 0.25, 0.5, 0.125]),
+                         np.array([1.0, -0.5, 0.3, 2.0, 0.7]), 0.01),
         "kappa1e8": (Gk, yk, 0.02 * float(yk @ yk) / 6),
     }
 
@@ -122,7 +121,8 @@ def test_eigen_enclosure_against_arb_and_residuals(name):
     K = G.shape[0]
     with flint.ctx.workprec(192):
         # Arb's own verified eigenvalues (a different algorithm) overlap ours
-        theirs = sorted(flint.acb_mat(G.tolist()).eig(algorithm="rump"), key=lambda z: float(z.real))
+        theirs = sorted(flint.acb_mat(G.tolist()).eig(algorithm="rump"),
+                        key=lambda z: float(z.real))
         for ours, z in zip(e.values, theirs):
             assert ours.v.overlaps(z.real)
         Q = flint.arb_mat([[e.vectors[i, k].v for k in range(K)] for i in range(K)])
@@ -343,7 +343,8 @@ def _student_below_teacher(sign):
 
 
 def test_fixed_ridge_claims_are_certified_on_the_ball_engine():
-    insts = [Instance(f"ridge-{n}-{xi}", "test", rotated_spectrum(spectrum("geometric", n, 1e3), n) / n,
+    insts = [Instance(f"ridge-{n}-{xi}", "test",
+                      rotated_spectrum(spectrum("geometric", n, 1e3), n) / n,
                       np.linspace(-1.0, 1.0, n), data={"lam": 0.01, "xi": np.array([xi])})
              for n, xi in ((3, 0.3), (5, 0.9))]
     claim = Claim("toyridge.student_below_teacher", "toy", "-", "derived", "f_1 <= f_0",

@@ -82,7 +82,6 @@ def eigh_ball(G, prec_bits):
     """
     fl = require_flint()
     G = np.asarray(G, dtype=np.float64)
-    K = G.shape[0]
     with fl.ctx.workprec(prec_bits):
         if not np.any(G - np.diag(np.diag(G))):
             return _diagonal(fl, G, prec_bits)
