@@ -354,20 +354,23 @@ def certified_json(results, run=None):
     return json.dumps(_clean(doc), indent=2) + "\n"
 
 
-def cli_certified(argv_ids, tier="fast", seed=0, out=None, json_out=None,
-                  prec_bits=DEFAULT_PREC_BITS, max_bits=MAX_PREC_BITS):
+def cli_certified(argv_ids, tier="fast", seed=0, out=None, json_out=None, *, as_json=False,
+                  claims=None, prec_bits=DEFAULT_PREC_BITS, max_bits=MAX_PREC_BITS):
     """``proofs-check run --certified [IDS]``: certify the selected claims (all by default).
 
     Writes the table to ``out`` (a text stream; stdout by default), or the JSON document
-    when ``json_out == "-"``; any other ``json_out`` is a path the JSON is also written to
-    (atomically).  Returns the exit status: 0 when :attr:`CertifiedResult.ok` holds for
-    every claim, else 1.
+    when ``as_json`` (``--json``) or ``json_out == "-"``; any other ``json_out`` (``-o``)
+    is a path the JSON is also written to (atomically).  ``claims``: the claims to select
+    from (default: the registry's catalogue; pass the catalogue plus a ``--claims`` file).
+    Returns the exit status: 0 when :attr:`CertifiedResult.ok` holds for every claim, else 1.
     """
     import sys
     from . import registry
     from ._io import atomic_write_text, check_writable
     out = out or sys.stdout
-    claims = registry.select(list(argv_ids or []), registry.catalogue())
+    as_json = as_json or json_out == "-"
+    claims = registry.select(list(argv_ids or []),
+                             registry.catalogue() if claims is None else claims)
     if json_out not in (None, "-"):
         check_writable(json_out)
     cache, t0 = BallCache(), time.perf_counter()
@@ -378,5 +381,5 @@ def cli_certified(argv_ids, tier="fast", seed=0, out=None, json_out=None,
     doc = certified_json(results, run)
     if json_out not in (None, "-"):
         atomic_write_text(json_out, doc)
-    out.write(doc if json_out == "-" else render_certified_table(results, seconds))
+    out.write(doc if as_json else render_certified_table(results, seconds))
     return 0 if all(r.ok for r in results) else 1

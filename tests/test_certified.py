@@ -306,6 +306,9 @@ def test_cli_certified_writes_table_and_json(tmp_path):
     (claim,) = doc["claims"]
     assert claim["status"] == "certified" and claim["certified"] == claim["instances"] > 40
     assert claim["mutants"][0]["status"] == "certified-refuted"
+    out = io.StringIO()
+    rc = cli_certified(["mobahi2020.closed_form"], "fast", 0, out, None, as_json=True)
+    assert rc == 0 and json.loads(out.getvalue())["claims"][0]["status"] == "not certifiable"
 
 
 @pytest.mark.slow
