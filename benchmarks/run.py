@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main():
     quick = "--quick" in sys.argv
     for name in ("bench_engine.py", "bench_mp.py", "bench_eigen.py", "bench_runner.py",
-                 "bench_multiview.py"):
+                 "bench_certified.py", "bench_multiview.py"):
         path = os.path.join(HERE, name)
         if not os.path.exists(path):
             continue

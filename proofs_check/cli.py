@@ -62,6 +62,9 @@ def _build_parser():
     pr.add_argument("--timings", action="store_true",
                     help="add wall times to --json output (a 'meta' field)")
     pr.add_argument("-o", "--output", metavar="FILE", help="also write the JSON report here")
+    pr.add_argument("--certified", action="store_true",
+                    help="prove each inequality on each instance with interval arithmetic "
+                         "(python-flint balls; docs/certified.md)")
     pr.add_argument("--html", metavar="DIR",
                     help="also write an HTML report into DIR (index.html; needs the html extra)")
     pr.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
@@ -181,6 +184,10 @@ class _Progress:
 
 
 def _cmd_run(args, out):
+    if args.certified:
+        from .certify import cli_certified
+        return cli_certified(args.ids, args.tier, args.seed, out, args.output,
+                             as_json=args.json, claims=_claims_for(args))
     from .cache import default_cache_dir
     from .decision import check_dps
     from .report import render_table, to_json

@@ -4,10 +4,14 @@ Pure mathematics, no I/O; never imports ``proofs_check`` (STYLE rule 1).  The pu
 objects are exported here; submodules hold one mathematical object each.
 """
 
+from .ball import Ball, UndecidedError
 from .bounds import bound_values
+from .certified import BallTrajectory, self_distill_ball
+from .certified_ridge import BallRidgeTrajectory, fixed_ridge_ball
 from .derivation import Derivation, DerivationError, Step
 from .distill import Trajectory, fitted_values, self_distill, trajectory_agreement
 from .eigen import MpEigh, eigh_mp
+from .eigen_ball import BallEigh, eigh_ball
 from .errors import (InfeasibleError, InputError, PrecisionError, ProofsCheckError,
                      ResourceError, RoundsExceededError)
 from .exact import FracEval, is_zero
@@ -34,6 +38,8 @@ from .secular import secular_root_f64, secular_root_mp
 from .symbols import Inner, Norm
 
 __all__ = [
+    "Ball", "UndecidedError", "BallTrajectory", "self_distill_ball", "BallRidgeTrajectory",
+    "fixed_ridge_ball", "BallEigh", "eigh_ball",
     "bound_values",
     "Derivation", "DerivationError", "Step",
     "Trajectory", "fitted_values", "self_distill", "trajectory_agreement",

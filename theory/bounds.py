@@ -1,4 +1,5 @@
-"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers and mpf alike.
+"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers, mpf and
+certified balls (:class:`theory.ball.Ball`) alike.
 
 Notation: a = sqrt(K eps), r_t = ||y_t||/a, r_0 > 1, kappa = d_max/d_min (inf if singular).
 
@@ -19,6 +20,7 @@ import math
 
 import numpy as np
 
+from .ball import Ball, UndecidedError
 from .errors import InputError
 
 __all__ = ["sqrt", "ceil", "c_bounds", "lower_kappa", "lower_kappa_free", "steps_lower_map",
@@ -36,13 +38,21 @@ def _ctx(x):
 
 
 def sqrt(x):
-    """Square root at the precision of ``x`` (float or mpf)."""
+    """Square root at the precision of ``x`` (float or mpf), or the enclosure of the square
+    root of a :class:`~theory.ball.Ball` (never through float: ``math.sqrt`` would round
+    the ball to its midpoint)."""
+    if isinstance(x, Ball):
+        return x.sqrt()
     ctx = _ctx(x)
     return ctx.sqrt(x) if ctx is not None else math.sqrt(x)
 
 
 def ceil(x):
-    """Ceiling as a Python int (inf stays inf)."""
+    """Ceiling as a Python int (inf stays inf); for a :class:`~theory.ball.Ball` the ceiling
+    common to every point of the ball, or :class:`~theory.ball.UndecidedError` when the ball
+    reaches across an integer."""
+    if isinstance(x, Ball):
+        return x.ceil()
     if x == math.inf:
         return math.inf
     ctx = _ctx(x)
@@ -74,13 +84,16 @@ def upper_map(r, kappa):
     return r * kappa * (r - 1) / (1 + kappa * (r - 1))
 
 
-def _steps(r0, step, max_steps):
-    """Applications of ``step`` taking r_0 to <= 1; inf beyond ``max_steps``."""
+def _steps(r0, step, max_steps, end=None):
+    """Applications of ``step`` taking r_0 to <= 1; inf beyond ``max_steps``.  ``end``
+    ("lower"/"upper", balls only): replace each iterate by that exact end of its ball."""
     r, n = r0, 0
     while r > 1:
         if n >= max_steps:
             return math.inf
         r, n = step(r), n + 1
+        if end is not None:
+            r = r.lower_end() if end == "lower" else r.upper_end()
     return n
 
 
@@ -90,11 +103,18 @@ def steps_lower_map(r0, kappa, max_steps=MAP_STEP_CAP):
     The map is increasing and r_{t+1} >= map(r_t), so r_t > 1 while t < n_lo; for
     kappa >= 1 each step lowers r by at least 1, so n_lo <= ceil(r_0 - 1).  kappa = inf: one
     step (map -> 0).  For kappa < 1 (the mutants use it) the count can run away: beyond
-    ``max_steps`` it is returned as inf.
+    ``max_steps`` it is returned as inf.  Balls: see :func:`_ball_corners` (n_lo is
+    non-decreasing in r_0 and non-increasing in kappa).
     """
+    if isinstance(r0, Ball) or isinstance(kappa, Ball):
+        return _ball_corners(_steps_lower, r0, kappa, False, max_steps)
+    return _steps_lower(r0, kappa, max_steps)
+
+
+def _steps_lower(r0, kappa, max_steps, end=None):
     if kappa == math.inf:
         return 1 if r0 > 1 else 0
-    return _steps(r0, lambda r: lower_map(r, kappa), max_steps)
+    return _steps(r0, lambda r: lower_map(r, kappa), max_steps, end)
 
 
 def steps_upper_map(r0, kappa, max_steps=MAP_STEP_CAP):
@@ -103,14 +123,51 @@ def steps_upper_map(r0, kappa, max_steps=MAP_STEP_CAP):
     n_hi grows like kappa (r_0 - 1); beyond ``max_steps`` the bound is returned as inf (true
     but vacuous).  Quick refusal: from r >= 1 + delta a step lowers r by at most
     (1 + delta)/(1 + kappa delta), so reaching 1 + delta with delta = (r_0 - 1)/2 already
-    takes (r_0 - 1 - delta)(1 + kappa delta)/(1 + delta) steps.
+    takes (r_0 - 1 - delta)(1 + kappa delta)/(1 + delta) steps.  Balls: see
+    :func:`_ball_corners` (n_hi is non-decreasing in r_0 and in kappa).
     """
+    if isinstance(r0, Ball) or isinstance(kappa, Ball):
+        return _ball_corners(_steps_upper, r0, kappa, True, max_steps)
+    return _steps_upper(r0, kappa, max_steps)
+
+
+def _steps_upper(r0, kappa, max_steps, end=None):
     if kappa == math.inf:
         return math.inf
     delta = (r0 - 1) / 2
     if delta > 0 and (r0 - 1 - delta) * (1 + kappa * delta) / (1 + delta) > max_steps:
         return math.inf
-    return _steps(r0, lambda r: upper_map(r, kappa), max_steps)
+    return _steps(r0, lambda r: upper_map(r, kappa), max_steps, end)
+
+
+def _ball_corners(steps, r0, kappa, kappa_increasing, max_steps):
+    """A step count for balls r_0, kappa, decided at the two extreme corners of their box.
+
+    Both maps increase with r (for r > 1); lower_map decreases and upper_map increases with
+    kappa, so by induction the iterates, and the count of steps to reach <= 1, are monotone
+    in (r_0, kappa).  Iterating from the exact ends of the enclosures keeps only rounding in
+    the balls (iterating the ball itself would widen it at every step, the wrapping
+    effect); so does replacing each iterate by its lower end on the low corner's run and by
+    its upper end on the high one's (the maps increase with r, so the runs stay below and
+    above the true iterates).  Equal counts at the two corners decide the count; otherwise
+    UndecidedError.
+    """
+    r_lo, r_hi = _ends(r0)
+    k_lo, k_hi = _ends(kappa)
+    if not kappa_increasing:
+        k_lo, k_hi = k_hi, k_lo
+    a = steps(r_lo, k_lo, max_steps, "lower" if isinstance(r_lo, Ball) else None)
+    b = steps(r_hi, k_hi, max_steps, "upper" if isinstance(r_hi, Ball) else None)
+    if a == b:
+        return a
+    ref = r0 if isinstance(r0, Ball) else kappa
+    raise UndecidedError(f"the step count is {a} at one corner of the enclosures of r_0 = {r0!r} "
+                         f"and kappa = {kappa!r} and {b} at the other", ref.width, ref.prec)
+
+
+def _ends(x):
+    """(lower end, upper end) of a Ball as exact balls; a number twice."""
+    return (x.lower_end(), x.upper_end()) if isinstance(x, Ball) else (x, x)
 
 
 def upper_norm(r0):

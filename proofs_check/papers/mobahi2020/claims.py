@@ -24,7 +24,23 @@ from ...engines import SELF_DISTILL
 from .domains import multiclass_domain, standard_domain, threshold_domain
 
 PAPER = "arXiv:2002.05715"
-__all__ = ["CLAIMS"]
+__all__ = ["CLAIMS", "CERTIFIABLE", "NOT_CERTIFIABLE"]
+
+#: Claims whose ``evaluate`` runs unchanged on ball trajectories (proofs_check.certify):
+#: every number it decides on comes from the trajectory, the engine's further runs or
+#: exact constants, through arithmetic, comparisons, bd.sqrt/bd.ceil and the step counts of
+#: theory.bounds (float() only feeds details and tightness).
+CERTIFIABLE = frozenset(f"mobahi2020.{n}" for n in (
+    "collapse_threshold", "c_bounds", "c_increasing", "norm_decreasing", "rounds_lower",
+    "rounds_lower_iterated", "rounds_lower_kappa_free", "rounds_upper", "sparsify_monotone",
+    "sparsify_rate", "not_early_stopping", "near_interpolation"))
+#: Why the others are not: their oracles are float64.
+NOT_CERTIFIABLE = {
+    "mobahi2020.closed_form": "its oracle is SLSQP, a float64 optimiser",
+    "mobahi2020.secular_unique": "its oracle is a float64 grid of dense solves",
+    "mobahi2020.multiclass": "it checks (S) by float64 dense solves (and the ball engine "
+                             "takes one class)",
+}
 
 
 # ---------------------------------------------------------------- shared quantities

@@ -1,0 +1,412 @@
+r"""Certified real numbers: Arb balls whose comparisons are decided or raise.
+
+A :class:`Ball` ``[m ± r]`` (``m``, ``r`` exact binary numbers) stands for one real number
+``x`` with ``m - r <= x <= m + r``.  Arithmetic is Arb's ball arithmetic (python-flint's
+``arb``): the result of ``f(a, b)`` contains ``f(x, y)`` for every ``x`` in ``a`` and ``y``
+in ``b``, so an enclosure is never wrong, only wide.
+
+Comparisons are where plain ``arb`` is dangerous for number-type-neutral code: ``a < b`` is
+``False`` both when ``a >= b`` and when the balls overlap, so ``if r > 1:`` would silently
+take a branch.  Here a comparison returns a ``bool`` only when it holds (or fails) for
+every point of both balls; otherwise it raises :class:`UndecidedError` carrying the
+width, and a caller may retry at higher precision.  One exception, sound by construction:
+a ball compared with *itself* (the same object, hence the same number) is equal.
+
+Python ``int``/``float`` (finite), numpy scalars, ``fractions.Fraction`` and ``mpf`` mix
+with balls *exactly* (a float64 is a binary number, held without rounding);
+``float(ball)`` is the midpoint, for reports only.  Each ball carries the precision in bits
+of the arithmetic that made it, and every operation runs at the larger of its operands'
+precisions (``flint.ctx.workprec``), never at Arb's ambient default.
+
+Source: F. Johansson, "Arb: efficient arbitrary-precision midpoint-radius interval
+arithmetic", IEEE Trans. Computers 66 (2017) 1281-1292 [prior work].
+Domain: finite real numbers; python-flint (the ``fast`` or ``test`` extra) must be
+installed to make a ball (importing this module does not need it).
+
+>>> x = Ball.exact(2, 128).sqrt()
+>>> x * x > 1.999, x > 1.414, x < 1.415
+(True, True, True)
+>>> try:
+...     x * x > 2            # the enclosure of sqrt(2)^2 contains 2
+... except UndecidedError as exc:
+...     print("undecided at", exc.prec, "bits")
+undecided at 128 bits
+"""
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from .errors import InputError, PrecisionError
+
+__all__ = ["Ball", "UndecidedError", "require_flint", "ball_array", "width_of", "is_ball"]
+
+
+class UndecidedError(PrecisionError):
+    """A comparison (or a discrete decision built on one) that the balls cannot decide at
+    their precision.  ``width``: the width of the enclosure that straddles the decision
+    (inf when unbounded); ``prec``: the precision in bits."""
+
+    def __init__(self, message, width=math.inf, prec=None):
+        super().__init__(message)
+        self.width = float(width)
+        self.prec = prec
+
+
+def require_flint():
+    """The ``flint`` module, or InputError naming the extra that installs it."""
+    try:
+        import flint
+    except ImportError as exc:  # pragma: no cover - the test extra installs it
+        raise InputError("certified (ball) arithmetic needs python-flint: install the "
+                         "'fast' extra (pip install 'proofs-check[fast]')") from exc
+    return flint
+
+
+def _flint():
+    global _FLINT
+    if _FLINT is None:
+        _FLINT = require_flint()
+    return _FLINT
+
+
+_FLINT = None
+
+
+def _arb_exact(v):
+    """``v`` (a finite real scalar, not a Ball) as an arb: exact for ints, binary floats and
+    mpf; correctly enclosed for other rationals.  None for types we do not mix with."""
+    fl = _flint()
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{v!r} is a boolean, not a number")
+    if isinstance(v, int):
+        return fl.arb(fl.fmpz(v))
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            raise InputError(f"{v!r} is not finite: a certified computation only takes finite "
+                             f"numbers")
+        if isinstance(v, (float, np.float64, np.float32, np.float16)):
+            return fl.arb(float(v))  # a binary64 number (float32/16 widen exactly): exact
+        p, q = v.as_integer_ratio()  # wider floats: exact rational, q a power of two
+        return fl.arb(fl.fmpz(p)) / fl.arb(fl.fmpz(q))
+    if isinstance(v, np.integer):
+        return fl.arb(fl.fmpz(int(v)))
+    if hasattr(v, "_mpf_"):
+        return fl.arb(v)
+    if isinstance(v, numbers.Rational):
+        return fl.arb(fl.fmpz(int(v.numerator))) / fl.arb(fl.fmpz(int(v.denominator)))
+    return None
+
+
+def _is_exact_zero(v):
+    return type(v) in (int, float) and v == 0
+
+
+def _is_exact_one(v):
+    return type(v) in (int, float) and v == 1
+
+
+def _is_inf(v):
+    return isinstance(v, (float, np.floating)) and math.isinf(float(v))
+
+
+class Ball:
+    """A real number enclosed in an Arb ball at ``prec`` bits (see the module docstring).
+
+    Make one with :meth:`exact` (an exact input), :meth:`hull` (the smallest ball holding
+    two numbers), or from an ``arb`` with ``Ball(arb, prec)``.
+    """
+
+    __slots__ = ("v", "prec")
+    __hash__ = None  # equality can be undecided
+
+    def __init__(self, v, prec):
+        self.v = v
+        self.prec = int(prec)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def exact(cls, value, prec):
+        """``value`` (int, float, numpy scalar, Fraction, mpf) held exactly where binary.
+
+        >>> Ball.exact(0.1, 64).is_exact
+        True
+        """
+        if isinstance(value, Ball):
+            return cls(value.v, max(prec, value.prec))
+        a = _arb_exact(value)
+        if a is None:
+            raise InputError(f"{value!r} ({type(value).__name__}) is not a real number a "
+                             f"ball can hold")
+        return cls(a, prec)
+
+    @classmethod
+    def hull(cls, a, b):
+        """The smallest ball (up to radius rounding) holding balls ``a`` and ``b``."""
+        p = max(a.prec, b.prec)
+        with _flint().ctx.workprec(p):
+            return cls(a.v.union(b.v), p)
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def is_exact(self):
+        return bool(self.v.is_exact())
+
+    @property
+    def width(self):
+        """2 r, rounded up to a float (inf when the ball is unbounded)."""
+        if not self.v.is_finite():
+            return math.inf
+        r = self.v.rad()
+        if r.is_zero():
+            return 0.0
+        # below the float range a radius still counts: the smallest subnormal bounds it
+        return float((2 * r).upper()) or math.ulp(0.0)
+
+    @property
+    def mid(self):
+        return float(self.v.mid())
+
+    def lower(self):
+        """Lower end as a float rounded down (a valid lower bound)."""
+        return _f64_down(self.v.lower())
+
+    def upper(self):
+        """Upper end as a float rounded up (a valid upper bound)."""
+        return -_f64_down(-self.v.upper())
+
+    def lower_end(self):
+        """The lower end as an exact ball (rounded down at the ball's precision)."""
+        with _flint().ctx.workprec(self.prec):
+            return Ball(self.v.lower(), self.prec)
+
+    def upper_end(self):
+        """The upper end as an exact ball (rounded up at the ball's precision)."""
+        with _flint().ctx.workprec(self.prec):
+            return Ball(self.v.upper(), self.prec)
+
+    def contains(self, value):
+        """True when the exact number ``value`` (or every point of a ball) lies in the ball."""
+        other = value.v if isinstance(value, Ball) else _arb_exact(value)
+        return bool(self.v.contains(other))
+
+    def overlaps(self, value):
+        other = value.v if isinstance(value, Ball) else _arb_exact(value)
+        return bool(self.v.overlaps(other))
+
+    def __float__(self):
+        return float(self.v.mid())
+
+    def __repr__(self):
+        return f"Ball({self.v.str(20, radius=True)!r}, prec={self.prec})"
+
+    __str__ = __repr__
+
+    # ------------------------------------------------------------------ arithmetic
+    def _binary(self, other, fn):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        p = max(self.prec, other.prec) if isinstance(other, Ball) else self.prec
+        fl = _flint()
+        if fl.ctx.prec == p:
+            return self._binary_at(other, fn, p)
+        with fl.ctx.workprec(p):  # conversions of Fractions round at this precision too
+            return self._binary_at(other, fn, p)
+
+    def _binary_at(self, other, fn, p):
+        o = other.v if isinstance(other, Ball) else _arb_exact(other)
+        if o is None:
+            return NotImplemented
+        return Ball(fn(self.v, o), p)
+
+    def _unary(self, fn):
+        fl = _flint()
+        if fl.ctx.prec == self.prec:
+            return Ball(fn(self.v), self.prec)
+        with fl.ctx.workprec(self.prec):
+            return Ball(fn(self.v), self.prec)
+
+    # x + 0, x - 0, x * 1, x - x and x / x are exact identities on one number: taking them
+    # exactly keeps numbers that are equal by construction equal (not just overlapping)
+    def __add__(self, o):
+        if _is_exact_zero(o):
+            return self
+        return self._binary(o, operator.add)
+
+    def __radd__(self, o):
+        if _is_exact_zero(o):
+            return self
+        return self._binary(o, lambda a, b: b + a)
+
+    def __sub__(self, o):
+        if _is_exact_zero(o):
+            return self
+        if o is self:
+            return Ball(_flint().arb(0), self.prec)
+        return self._binary(o, operator.sub)
+
+    def __rsub__(self, o):
+        return self._binary(o, lambda a, b: b - a)
+
+    def __mul__(self, o):
+        if _is_exact_one(o):
+            return self
+        return self._binary(o, operator.mul)
+
+    def __rmul__(self, o):
+        if _is_exact_one(o):
+            return self
+        return self._binary(o, lambda a, b: b * a)
+
+    def __truediv__(self, o):
+        if _is_exact_one(o):
+            return self
+        if o is self and (self.v > 0 or self.v < 0):
+            return Ball(_flint().arb(1), self.prec)
+        return self._binary(o, operator.truediv)
+
+    def __rtruediv__(self, o):
+        return self._binary(o, lambda a, b: b / a)
+
+    def __pow__(self, o):
+        if isinstance(o, (int, np.integer)) and not isinstance(o, bool):
+            n = int(o)
+            return self._unary(lambda a: a ** n)  # exact integer power
+        return self._binary(o, operator.pow)
+
+    def __rpow__(self, o):
+        return self._binary(o, lambda a, b: b ** a)
+
+    def __neg__(self):
+        return self._unary(operator.neg)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._unary(abs)
+
+    def sqrt(self):
+        """sqrt of the enclosed number (an unbounded ball where the ball reaches below 0)."""
+        return self._unary(lambda a: a.sqrt())
+
+    # ------------------------------------------------------------------ decisions
+    def _undecided(self, other, sym):
+        o = other if isinstance(other, Ball) else None
+        w = max(self.width, o.width if o is not None else 0.0)
+        raise UndecidedError(f"cannot decide {self!r} {sym} {other!r} at {self.prec} bits: "
+                             f"the enclosures overlap (width {w:.3g})", w, self.prec)
+
+    def _compare(self, other, op, sym):
+        if other is self:
+            return op(0, 0)
+        if _is_inf(other):
+            if not self.v.is_finite():
+                self._undecided(other, sym)
+            return op(0, float(other))  # a finite number against +-inf
+        if isinstance(other, Ball):
+            o = other.v
+        else:
+            if isinstance(other, np.ndarray):
+                return NotImplemented
+            o = _arb_exact(other)
+            if o is None:
+                return NotImplemented
+        a = self.v
+        if sym == "<":
+            yes, no = a < o, a >= o
+        elif sym == "<=":
+            yes, no = a <= o, a > o
+        elif sym == ">":
+            yes, no = a > o, a <= o
+        elif sym == ">=":
+            yes, no = a >= o, a < o
+        elif sym == "==":
+            yes, no = a == o, a != o
+        else:
+            yes, no = a != o, a == o
+        if yes:
+            return True
+        if no:
+            return False
+        self._undecided(other, sym)
+
+    def __lt__(self, o):
+        return self._compare(o, operator.lt, "<")
+
+    def __le__(self, o):
+        return self._compare(o, operator.le, "<=")
+
+    def __gt__(self, o):
+        return self._compare(o, operator.gt, ">")
+
+    def __ge__(self, o):
+        return self._compare(o, operator.ge, ">=")
+
+    def __eq__(self, o):
+        return self._compare(o, operator.eq, "==")
+
+    def __ne__(self, o):
+        return self._compare(o, operator.ne, "!=")
+
+    def __bool__(self):
+        return self != 0
+
+    def ceil(self):
+        """ceil(x) as a Python int, when every point of the ball has the same ceiling.
+
+        >>> Ball.exact(3, 64).ceil(), Ball.exact(2.5, 64).ceil()
+        (3, 3)
+        """
+        return self._unique_int(lambda a: a.ceil(), "ceil")
+
+    def floor(self):
+        """floor(x) as a Python int, when every point of the ball has the same floor."""
+        return self._unique_int(lambda a: a.floor(), "floor")
+
+    def _unique_int(self, fn, name):
+        if not self.v.is_finite():
+            raise UndecidedError(f"{name} of an unbounded ball {self!r}", math.inf, self.prec)
+        with _flint().ctx.workprec(self.prec):
+            n = fn(self.v).unique_fmpz()
+        if n is None:
+            raise UndecidedError(f"{name}({self!r}) is not decided at {self.prec} bits: the "
+                                 f"ball reaches across an integer (width {self.width:.3g})",
+                                 self.width, self.prec)
+        return int(n)
+
+    def __int__(self):
+        n = self.v.unique_fmpz()
+        if n is None:
+            raise UndecidedError(f"{self!r} is not a unique integer", self.width, self.prec)
+        return int(n)
+
+
+def _f64_down(x):
+    """An exact arb (an Arb lower/upper end) as a float rounded towards -inf."""
+    f = float(x)
+    if not math.isfinite(f):
+        return f
+    if x < _flint().arb(f):
+        f = np.nextafter(f, -np.inf)
+    return float(f)
+
+
+def is_ball(x):
+    return isinstance(x, Ball)
+
+
+def ball_array(values, prec):
+    """An object ndarray of exact balls from an array-like of exact numbers."""
+    arr = np.asarray(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    out.reshape(-1)[:] = [Ball.exact(v, prec) for v in arr.reshape(-1)]
+    return out
+
+
+def width_of(values):
+    """The largest width among the balls in ``values`` (exact numbers count 0)."""
+    flat = np.asarray(values, dtype=object).reshape(-1)
+    return max((v.width for v in flat if isinstance(v, Ball)), default=0.0)
