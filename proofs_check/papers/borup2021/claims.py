@@ -814,7 +814,8 @@ def _claim(id, where, provenance, summary, statement, evaluate, mutants, domain,
 
 
 CLAIMS = (
-    _claim("mixed_target", "abstract (weighted objective); code: distill (target)",
+    _claim("mixed_target", f"abstract (weighted objective); {CODE}: toy_example.ipynb, "
+           f"distill (mixed target)",
            "derived",
            "argmin alpha||f(X)-y||^2 + (1-alpha)||f(X)-yhat||^2 + lam||f||^2 is kernel ridge on "
            "alpha y + (1-alpha) yhat",
@@ -840,8 +841,8 @@ CLAIMS = (
            _closed_form_domain,
            notes="The paper states that every step is a function of the initial fit; the "
                  "exact form is derived (docs/theory/borup2021.md §5.2)."),
-    _claim("limit_amplified_ridge", "abstract ('amplified regularization'); code: limit "
-           "formula", "paper",
+    _claim("limit_amplified_ridge", f"abstract ('amplified regularization'); {CODE}: "
+           f"toy_example.ipynb, limit formula", "paper",
            "for alpha in (0, 1] the steps converge to kernel ridge with lam/alpha",
            r"\hat y^{(\tau)} \to K(K + \tfrac{\lambda}{\alpha}I)^{-1}y,\quad (K+\lambda I)^{-1}"
            r"\big(\alpha y + (1-\alpha)K(K+\tfrac{\lambda}{\alpha}I)^{-1}y\big) = "
@@ -854,7 +855,8 @@ CLAIMS = (
            _limit_domain,
            notes="The factor lam/alpha is derived; the authors' code computes the limit as "
                  "alpha k(x)(alpha K + lam I)^-1 y, the same function."),
-    _claim("linear_rate", "README ('converge quite quickly ... 10-20 iterations')", "derived",
+    _claim("linear_rate", f"{CODE}: README.md ('converge quite quickly ... 10-20 iterations')",
+           "derived",
            "b_tau - b_inf = (q a)^(tau-1) (a - b_inf): linear convergence with factor "
            "(1-alpha) a_max; steps to 1e-6 of the limit reported",
            r"\frac{b_{\tau+1}-b_\infty}{b_\tau-b_\infty} = (1-\alpha)a,\qquad "
@@ -887,7 +889,8 @@ CLAIMS = (
            _dampening_domain,
            notes="The paper says so qualitatively; the monotonicity in alpha is derived "
                  "(induction on d b_{tau+1}/d alpha = a(1 - b_tau + (1-alpha) d b_tau/d alpha))."),
-    _claim("sparsify_sandwich", "derived (the README: sparsification for all alpha)",
+    _claim("sparsify_sandwich", f"derived (the topic: {CODE}, README.md, sparsification for "
+           f"all alpha)",
            "derived",
            "a_j/a_k <= R_tau <= (a_j/a_k)^tau for a_j > a_k, and R_tau -> R_inf",
            r"\frac{a_j}{a_k} \le R_\tau = \frac{b_\tau(a_j)}{b_\tau(a_k)} \le "
@@ -901,8 +904,8 @@ CLAIMS = (
                  "are multiplicative along chains, so all pairs follow. At alpha = 1 (lower) and "
                  "alpha = 0 (upper) the bound is attained; those comparisons are at the rounding "
                  "level and reported as such."),
-    _claim("ratio_not_monotone", "README ('we have extended this result to include all alpha "
-           "in [0,1]') and the notebook ('increasing for a few epochs')", "code",
+    _claim("ratio_not_monotone", f"{CODE}: README.md ('we have extended this result to include "
+           f"all alpha in [0,1]') and toy_example.ipynb ('increasing for a few epochs')", "code",
            "reading: R_tau = b_tau(a_j)/b_tau(a_k) is non-decreasing in tau for every alpha "
            "(FALSE for alpha > 0)",
            r"R_{\tau+1} \ge R_\tau\quad\text{for all }\tau,\ a_j > a_k,\ \alpha\in[0,1]",
@@ -927,7 +930,7 @@ CLAIMS = (
            notes="The paper's own criterion (which loss, which data) was not available; the "
                  "formula holds for any evaluation set and reference r. Checked on the "
                  "training points (r = y) and on test points (r = the noiseless function)."),
-    _claim("toy_numbers", f"{CODE}: toy_example.ipynb output and README table", "code",
+    _claim("toy_numbers", f"{CODE}: toy_example.ipynb output and README.md table", "code",
            "the official toy losses (alpha = 0, 0.25 from the notebook; the README column) "
            "to 5 decimals",
            r"\text{loss}_\tau = \tfrac{1}{101}\textstyle\sum_x (f^{(\tau)}(x) - \sin 2\pi x)^2"
