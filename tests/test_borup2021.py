@@ -10,7 +10,6 @@ float64 error model.
 """
 
 import csv
-import math
 import os
 
 import numpy as np
@@ -19,7 +18,6 @@ import sympy as sp
 
 from proofs_check import reproduce as RP
 from proofs_check.check import ResultCache, check_claim
-from proofs_check.claim import Outcome
 from proofs_check.papers.borup2021 import PAPER
 from proofs_check.papers.borup2021 import _numerics as NUM
 from proofs_check.papers.borup2021 import claims as C
@@ -362,3 +360,15 @@ def test_reproduction_ratio_matches_dense_eigenvalues(toy_run):
         assert int(np.argmax(R)) + 1 == 3
     R25 = [float(r["R_10"]) for r in rows if float(r["alpha"]) == 0.25][:5]
     assert np.max(np.abs(np.array(R25) - SCRIPT_R10)) <= HALF
+
+
+def test_cli_table_shows_the_refuted_reading_and_its_counterexample():
+    import io
+    from proofs_check.cli import main
+    out = io.StringIO()
+    assert main(["run", "borup2021.ratio_not_monotone"], out=out) == 0
+    text = out.getvalue()
+    line = next(ln for ln in text.splitlines() if "borup2021.ratio_not_monotone" in ln)
+    assert line.startswith("refutes reading") and "1/1 refuted" in line
+    assert "Published readings refuted" in text and "pair:pinned" in text
+    assert "R_2 = 7.76480 -> R_3 = 7.20048" in text and "decided by mp" in text

@@ -27,7 +27,7 @@ not recorded; a higher precision (the mp engine) resolves what it can.
 >>> m.add(0.5, 1e-15, lambda: "holds")
 >>> m.add(-0.25, 1e-15, lambda: "fails")
 >>> m.outcome().detail
-'fails'
+'fails [2 comparisons resolved]'
 """
 
 import math
@@ -144,7 +144,8 @@ class Num:
         return out[:, 0] if vec else out
 
     def lstsq(self, M, b):
-        """argmin ||M x - b|| for M of full column rank (QR; mpmath.qr_solve in mp)."""
+        """argmin ||M x - b|| for M of full column rank (numpy's SVD-based lstsq; mpmath's
+        Householder QR in mp)."""
         if not self.mp:
             return np.linalg.lstsq(np.asarray(M, dtype=np.float64),
                                    np.asarray(b, dtype=np.float64), rcond=None)[0]

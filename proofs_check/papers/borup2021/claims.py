@@ -66,8 +66,8 @@ def _limit_error(N, traj, d, lam, alpha, binf):
     """Absolute error of b_inf as a function of the engine's a_j (which is d/(d + lam)
     rounded): 5 roundings plus the sensitivity 1/(1 - q a) of b_inf to a."""
     u = unit(traj)
-    one_minus_qa = (alpha * d + lam) / (d + lam)
-    return np.array([(5 * u + 2 * u / max(float(x), 1e-300)) for x in one_minus_qa]) * \
+    one_minus_qa = (alpha * d + lam) / (d + lam)  # >= lam/(d + lam) > 0: no cancellation
+    return np.array([(5 * u + 2 * u / float(x)) for x in one_minus_qa]) * \
         np.array([abs(float(b)) for b in binf])
 
 
@@ -130,7 +130,8 @@ def _mixed_target(variant):
                 v = N.matmul(Phi, N.solve(N.matmul(Phi.T, Phi) + I * lam,
                                           N.matmul(Phi.T, target)))
             err = N.norm(v - v_opt)
-            # least squares by Householder QR is backward stable: first-order forward error
+            # least squares (LAPACK gelsd, an SVD; mpmath's Householder QR in mp) is backward
+            # stable: first-order forward error
             # m d u (2 kappa ||theta|| + kappa^2 ||rhs||/||M||) (Higham, Accuracy and
             # Stability, Thm 20.1 with 20.3); times ||Phi|| = sqrt(d_max) for v; the engine's
             # fitted values carry (accuracy + 2 n u) ||y|| (||f_t|| <= 1 for 0 <= alpha <= 1).
@@ -701,11 +702,14 @@ def _toy(variant):
             first, vals, lim = _published(alpha_f)
         shift = 1 if variant == "shifted" else 0
         # the engine's predictions: coefficients of accuracy ~ (acc + 2 n u) 2||y||/lam,
-        # times the row sums of Kt; a loss moves by at most 2 max|f - truth| that much
+        # times the row sums of Kt; a mean of squares moves by at most 2 max|f - truth|
+        # times that, plus its own rounding (101 terms: 2 * 101 u relative)
         n = len(inst.y)
         pred_err = (float(traj.accuracy) + 2 * n * unit(traj)) * 2 * float(
             np.linalg.norm(inst.y)) / float(inst.lam) * float(np.abs(inst.Kt).sum(axis=1).max())
-        loss_err = 2 * 3 * pred_err + 200 * unit(traj)
+        pred = np.array([[float(v) for v in row] for row in traj.predict(inst.Kt)])
+        spread = float(np.max(np.abs(pred - np.asarray(inst.truth)[None, :])))
+        loss_err = 2 * spread * pred_err + 2 * len(inst.truth) * unit(traj)
         m = Margins(traj)
         pairs = [(f"tau = {first + i + shift}", losses[first - 1 + i + shift], v)
                  for i, v in enumerate(vals) if first - 1 + i + shift < len(losses)]

@@ -35,8 +35,9 @@ NOTEBOOK_LOSSES = {
     0.0: ((0.16477, 0.15076, 0.14915, 0.15561, 0.16735, 0.18251), 0.49505),
     0.25: ((0.16477, 0.15309, 0.14958, 0.14903, 0.14946, 0.15011), 0.15250),
 }
-#: The README's results column headed "alpha = 0.25": steps tau = 2..6 and the limit.  It
-#: is reproduced by alpha = 0.35, not 0.25 (docs/theory/borup2021.md §6).
+#: The README's results column (its second): steps tau = 2..6 and the limit.  The README at
+#: commit cb20d6c heads it "alpha = 0.25" (other stored versions of the README head it
+#: "alpha = 0.35"); its numbers are those of alpha = 0.35 (docs/theory/borup2021.md §6).
 README_COLUMN = ((0.15424, 0.15089, 0.14983, 0.14954, 0.14948), 0.14959)
 README_COLUMN_LABEL = 0.25
 #: Both sources print 5 decimals: a published value v stands for [v - 5e-6, v + 5e-6].
