@@ -58,6 +58,14 @@ def _g(x):
     return f"{float(x):.3g}"
 
 
+def _err(err, res):
+    """An exact claim's discrepancy as text: an mp zero is 'below 10^-dps' (both sides agree
+    to the confirmed digits and round to the same number)."""
+    if err == 0 and res.dps is not None:
+        return f"0 (below 1e-{res.dps}, the confirmed digits)"
+    return _g(err)
+
+
 def _f64_note(res, err_fn):
     """For an mp result: the same discrepancy in the float64 arrays and the digits to which
     float64 agrees with mp (the record of what float64 alone would have said)."""
@@ -127,7 +135,8 @@ def _air(kind):
         err = err_of(res, inst)
         lam = res.lam
         lpos = [v for v in lam if v > 0]
-        detail = (f"max_k,i |v_i.(u_k - y) - rate_i(k) v_i.(u_0 - y)| / ||u_0 - y|| = {_g(err)} "
+        detail = (f"max_k,i |v_i.(u_k - y) - rate_i(k) v_i.(u_0 - y)| / ||u_0 - y|| = "
+                  f"{_err(err, res)} "
                   f"over k in {list(inst.steps)}" + (f", t in {[round(t, 4) for t in inst.times]}"
                                                      if len(inst.times) else "")
                   + f"; eta lambda_max = {inst.eta_scale}, lambda_min/lambda_max = "
@@ -158,7 +167,7 @@ def _distill(kind):
         err = err_of(res)
         kappa = E._kappa(inst.H)
         detail = (f"T = {inst.T}, eta lambda_max = {inst.eta_scale}, kappa(H) = {_g(kappa)}: "
-                  f"max |student - teacher| / max|y| = {_g(err)} (train and test points)"
+                  f"max |student - teacher| / max|y| = {_err(err, res)} (train and test points)"
                   + _f64_note(res, err_of))
         return Outcome(-err, detail=detail)
     return evaluate
@@ -180,7 +189,7 @@ def _soft(kind):
         err = err_of(res)
         mu = float(np.max(np.abs(1 - inst.a - inst.eta * np.linalg.eigvalsh(inst.H))))
         detail = (f"a = {inst.a}, eta lambda_max = {inst.eta_scale} (max |mu| = {mu:.4g}): "
-                  f"max |limit - ridge fit| / max|y| = {_g(err)}" + _f64_note(res, err_of))
+                  f"max |limit - ridge fit| / max|y| = {_err(err, res)}" + _f64_note(res, err_of))
         return Outcome(-err, detail=detail)
     return evaluate
 
@@ -201,7 +210,7 @@ def _reanchored(kind):
         err = err_of(res)
         detail = (f"beta = {inst.beta}, eta lambda_max = {inst.eta_scale}, k in "
                   f"{list(inst.steps)}: max |re-anchored - GD(eta (1 - beta))| and |limit - "
-                  f"y~| relative = {_g(err)}" + _f64_note(res, err_of))
+                  f"y~| relative = {_err(err, res)}" + _f64_note(res, err_of))
         return Outcome(-err, detail=detail)
     return evaluate
 
