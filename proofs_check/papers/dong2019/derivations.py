@@ -25,10 +25,11 @@ import sympy as sp
 
 from theory.derivation import Derivation
 from theory.exact import FracEval, is_zero
+from theory.symbols import Norm
 
 from ...steps import Identity, Sign, step as _step
 
-__all__ = ["DERIVATIONS", "Recursion", "MatrixCheck", "Along", "GeometricLimit",
+__all__ = ["DERIVATIONS", "Recursion", "MatrixCheck", "Along", "GeometricLimit", "SignCases",
            "ExplicitMatrix"]
 
 _DOC = "docs/theory/dong2019.md"
@@ -270,6 +271,28 @@ class GeometricLimit:
         return is_zero(e - sp.sympify(step.rhs))
 
 
+class SignCases:
+    """An inequality with |v| checked by cases: v = d and v = -d (d >= 0), each by
+    :class:`proofs_check.steps.Sign`.
+
+    >>> from theory.derivation import Step
+    >>> v = sp.Symbol("v", real=True)
+    >>> SignCases(v)(Step(sp.Abs(v), v, ">=", "", ""))
+    True
+    """
+
+    def __init__(self, var):
+        self.var = var
+
+    def describe(self):
+        return (f"symbolic: by cases {self.var} = d and {self.var} = -d (d >= 0), the slack "
+                "has the claimed sign in each")
+
+    def __call__(self, step):
+        d = sp.Dummy("d", nonnegative=True)
+        return all(Sign({self.var: sgn * d})(step) for sgn in (1, -1))
+
+
 class ExplicitMatrix:
     """An identity between explicit sympy matrices: every entry of lhs - rhs is exactly zero.
 
@@ -459,8 +482,10 @@ def _reanchored():
 # ------------------------------------------------------------------------------- hard rule
 def _hard():
     x = eta * lam
-    P, Q, Mx = sp.symbols("P Q M", nonnegative=True)
+    P, Q, Mx, E_ = sp.symbols("P Q M E", nonnegative=True)
+    e_ = sp.Symbol("e", real=True)
     d1, d2, w = (sp.Dummy(nm, nonnegative=True) for nm in ("d1", "d2", "w"))
+    wp = sp.Dummy("w", positive=True)
     pk = (1 - x)**k * p[0] + x * q[0] * ((1 - x)**k - (1 - a)**k) / (a - x)
     S = [
         _step(q[k + 1], "=", (1 - a) * q[k], "once sign(u_k) = y*: the labels' error along v, "
@@ -473,21 +498,26 @@ def _hard():
               "0 <= eta lambda <= 1: |p_{k+1}| <= max(|p_k|, |q_k|)", f"{_DOC} §9",
               Sign({P: Mx - d1, Q: Mx - d2, eta: w / ((1 + w) * lam)},
                    "P = M - d_1, Q = M - d_2, eta lambda = w/(1 + w)")),
-        _step((1 - a)**2, "<=", 1, "0 < a <= 1: |q_{k+1}| <= |q_k|", f"{_DOC} §9",
+        _step((1 - a)**2, "<=", 1, "0 < a <= 1: |q_{k+1}| <= |q_k|; by induction (steps 3-4) "
+              "max(|p_j|, |q_j|) <= max(|p_k|, |q_k|) for every j >= k", f"{_DOC} §9",
               Sign({a: 1 / (1 + w)}, "a = 1/(1 + w), w >= 0")),
-        _step(sp.Symbol(r"\|u_j - y^\ast\|^2"), "<=", sp.Symbol("R_k")**2,
-              "with R_k^2 = ||u_k - y*||^2 + ||y_k - y*||^2: steps 3-4 for every eigen-direction "
-              "and every j >= k, summed over the directions (V orthogonal; max(p^2, q^2) <= p^2 + "
-              "q^2)", f"{_DOC} §9"),
-        _step(sp.Symbol("R_k"), "<", 1, "the certificate: then |u_{j,i} - y*_i| < 1, so "
-              "sign(u_j) = y* for all j >= k (y* = +-1), and the target stays y*: steps 1-4 "
-              "apply by induction", f"{_DOC} §9"),
+        _step(Mx**2, "<=", P**2 + Q**2, "max(|p_k|, |q_k|)^2 <= p_k^2 + q_k^2 (case M = P; the "
+              "other is symmetric)", f"{_DOC} §9", Sign({P: Mx, Q: Mx - d2}, "M = P >= Q")),
+        _step(Norm(V.T * (u_k - y_s))**2 + Norm(V.T * (y_k - y_s))**2, "=",
+              Norm(u_k - y_s)**2 + Norm(y_k - y_s)**2, "V is orthogonal: summing steps 4-5 over "
+              "the eigen-directions, ||u_j - y*|| <= R_k for every j >= k, where R_k^2 := "
+              "||u_k - y*||^2 + ||y_k - y*||^2", f"{_DOC} §9", MatrixCheck()),
+        _step(1 - E_, ">", 0, "the certificate R_k < 1: every entry error E = |u_{j,i} - y*_i| "
+              "<= R_k < 1, so y*_i u_{j,i} >= 1 - E > 0 and sign(u_j) = y* for all j >= k (y* "
+              "= +-1): the target stays y* and steps 1-2 hold from k on, by induction",
+              f"{_DOC} §9", Sign({E_: 1 / (1 + wp)}, "E = 1/(1 + w) < 1")),
         _step(p[k], "=", pk, "the errors then solve the linear recursion of steps 1-2 (eta "
               "lambda != a); both terms decay (|1 - eta lambda| < 1, |1 - a| < 1): u_k -> y*",
               f"{_DOC} §9", Recursion(k, lambda v: ((1 - x) * v[0] + x * v[1], (1 - a) * v[1]),
                                      (p[0], q[0]), others=((1 - a)**k * q[0],))),
-        _step(sp.Symbol(r"\min_i y^\ast_i u_{j,i}"), ">=", 1 - sp.Symbol(r"\|u_j - y^\ast\|"),
-              "the margin on the training data tends to 1", f"{_DOC} §9"),
+        _step(1 + e_, ">=", 1 - sp.Abs(e_), "the margin: y*_i u_i = 1 + e with e = y*_i (u_i - "
+              "y*_i), |e| <= ||u_j - y*|| -> 0, so min_i y*_i u_{j,i} -> 1", f"{_DOC} §9",
+              SignCases(e_)),
     ]
     return Derivation("dong2019.hard_sd_margin", _TITLES["dong2019.hard_sd_margin"],
                       f"{_DOC} §9", "derived", tuple(S))
