@@ -124,10 +124,10 @@ def _air(outdir, small, say, mfig):
 
 _DESCRIPTIONS = {
     "dong2019.air":
-        "clustered data with 20% flipped labels, kernel H_inf: residual per eigen-direction "
-        "against the step with the clean-label and noise energy, the energies per "
-        "eigen-direction, and the distance to y* and the margin of early-stopped GD, the soft "
-        "and the hard self-distillation rules",
+        "clustered data with label flip rate 0.2 (17% flipped), kernel H_inf: residual per "
+        "eigen-direction against the step with the clean-label and noise energy, the energies "
+        "per eigen-direction, and the distance to y* and the margin of early-stopped GD, the "
+        "soft and the hard self-distillation rules",
 }
 
 #: Reproduction id -> :class:`~proofs_check.reproduce.Reproduction`.
