@@ -1,0 +1,37 @@
+"""Dong, Hou, Lu & Zhang 2019, "Distillation ≈ Early Stopping? Harvesting Dark Knowledge
+Utilizing Anisotropic Information Retrieval for Overparameterized Neural Network" (arXiv
+1910.01255): the kernel-regime (NTK) forms of its abstract's claims.  Mathematics:
+docs/theory/dong2019.md.
+
+>>> PAPER.id, len(PAPER.claims())
+('dong2019', 9)
+"""
+
+from ...paper import Paper
+
+
+def _claims():
+    from .claims import CLAIMS
+    return CLAIMS
+
+
+def _derivations():
+    from .derivations import DERIVATIONS
+    return DERIVATIONS
+
+
+def _reproductions():
+    from .reproductions import REPRODUCTIONS
+    return REPRODUCTIONS
+
+
+PAPER = Paper(
+    id="dong2019",
+    title="Distillation ≈ Early Stopping? Harvesting Dark Knowledge Utilizing Anisotropic "
+          "Information Retrieval for Overparameterized Neural Network",
+    authors="Dong, Hou, Lu & Zhang", year=2019, arxiv="1910.01255",
+    contains="kernel-regime (NTK) forms of the abstract's claims: the two kernels, the "
+             "anisotropic fitting rate, distillation as early stopping, soft, hard and "
+             "re-anchored self-distillation, finite width (9 claims)",
+    claims=_claims, derivations=_derivations, reproductions=_reproductions,
+    docs="docs/theory/dong2019.md")
