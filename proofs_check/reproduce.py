@@ -25,7 +25,7 @@ from theory.errors import InputError, ProofsCheckError
 from ._io import atomic_write_text
 
 __all__ = ["Reproduction", "reproductions", "reproduce", "MissingDependencyError", "CSV_BANNER",
-           "write_csv", "require", "require_matplotlib", "dpi"]
+           "write_csv", "require", "require_matplotlib", "dpi", "save_figure"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,30 @@ def dpi(small):
     """Resolution of the PNGs: 150 dpi, or 72 for the reduced (test) runs."""
     return 72 if small else 150
 
+
+
+
+def save_figure(fig, base, rid, dpi):
+    """Write ``base.png`` and ``base.pdf`` atomically, with the generated-file banner in their
+    metadata and no creation date (the bytes do not depend on when they were made); return
+    both paths."""
+    from ._io import atomic_writer
+    banner = CSV_BANNER.format(rid=rid).lstrip("# ")
+    meta = {
+        "png": {"Title": rid, "Description": banner, "Software": "proofs-check (matplotlib)"},
+        "pdf": {"Title": rid, "Subject": banner, "Creator": "proofs-check",
+                "CreationDate": None},
+    }
+    paths = []
+    for fmt in ("png", "pdf"):
+        path = f"{base}.{fmt}"
+        with atomic_writer(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta[fmt])
+        paths.append(path)
+        # the layout is solved now; keep it for the next format instead of solving again
+        # (a constrained-layout pass costs as much as drawing the figure)
+        fig.set_layout_engine("none")
+    return paths
 
 
 def reproductions():

@@ -86,7 +86,7 @@ try:  # optional: pins BLAS to one thread for the duration of a call (restored o
 except ImportError:  # pragma: no cover
     _threadpool_limits = None
 
-__all__ = ["MpEigh", "eigh_mp"]
+__all__ = ["MpEigh", "eigh_mp", "blas_threads"]
 
 #: Bits beyond the output precision that the verification step must reach.
 _TARGET_EXTRA_BITS = 8
@@ -165,7 +165,7 @@ def eigh_mp(ctx, G, *, engine="auto"):
     dg = _Digits(b, use_flint=use_flint)
     name = "flint-refine" if use_flint else "numpy-refine"
     try:
-        with _blas_threads(_BLAS_THREADS):
+        with blas_threads(_BLAS_THREADS):
             with np.errstate(over="raise", invalid="raise", divide="raise"):
                 w0, V0 = np.linalg.eigh(_ints_to_f64(A, p))
             X, lam, q = _refine(A, p, w0, V0, ctx.prec + _TARGET_EXTRA_BITS, dg)
@@ -258,7 +258,7 @@ def _fixed_input_f64(ctx, G, p):
     return (A + A.T) >> 1, top
 
 
-class _blas_threads:
+class blas_threads:
     """Context manager limiting BLAS to ``n`` threads (no-op for ``None`` or without
     threadpoolctl); the previous limits are restored on exit, also on error."""
 
@@ -802,3 +802,4 @@ def _orthonormalize(Vd, k, dg):
         prev = mx
         Vd = dg.add(Vd, dg.from_ints(dg.to_ints(dg.mul(Vd, F, k)) >> 1))
     return Vd
+

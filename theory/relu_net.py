@@ -36,7 +36,7 @@ import numpy as np
 
 from . import _validate as V
 from ._kernel_common import check_steps
-from .eigen import _blas_threads
+from .eigen import blas_threads
 from .errors import InputError
 
 __all__ = ["ReluNet", "NetRun", "init_paired", "relu_net_outputs", "relu_net_grad",
@@ -173,7 +173,7 @@ def relu_net_gd(X, y, m, eta, steps, seed, *, layers="first", X_test=None):
     want = {int(k) for k in ks}
     out, out_t = {}, {}
     W, a = net.W.copy(), net.a.copy()
-    with np.errstate(over="raise", invalid="raise", divide="raise"), _blas_threads(1):
+    with np.errstate(over="raise", invalid="raise", divide="raise"), blas_threads(1):
         for k in range(max(want) + 1):
             cur = ReluNet(W, a)
             _, gW, ga, u = _grad(cur, X, y, layers == "both")

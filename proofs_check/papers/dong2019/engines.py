@@ -39,7 +39,7 @@ import numpy as np
 import functools
 
 from theory._mp import digits_of_agreement, make_context, to_mp_array
-from theory.eigen import _blas_threads, eigh_mp
+from theory.eigen import blas_threads, eigh_mp
 from theory.errors import PrecisionError
 
 from ...engines import Engine
@@ -523,7 +523,7 @@ class NtkMcEngine(Engine):
     def run(self, inst, dps):
         # one BLAS thread: on a shared 2-core machine more threads spin against each other
         # (eigh of 200 x 200 measured 10x slower with two under load)
-        with _blas_threads(1):
+        with blas_threads(1):
             return self._run(inst)
 
     def _run(self, inst):
@@ -608,7 +608,7 @@ class SpectralSplitEngine(Engine):
     def run(self, inst, dps):
         # one BLAS thread: on a shared 2-core machine more threads spin against each other
         # (eigh of 200 x 200 measured 10x slower with two under load)
-        with _blas_threads(1):
+        with blas_threads(1):
             return self._run(inst)
 
     def _run(self, inst):
@@ -653,7 +653,7 @@ class EarlyStopEngine(Engine):
     def run(self, inst, dps):
         # one BLAS thread: on a shared 2-core machine more threads spin against each other
         # (eigh of 200 x 200 measured 10x slower with two under load)
-        with _blas_threads(1):
+        with blas_threads(1):
             return self._run(inst)
 
     def _run(self, inst):
@@ -711,7 +711,7 @@ class HardRuleEngine(Engine):
     def run(self, inst, dps):
         # one BLAS thread: on a shared 2-core machine more threads spin against each other
         # (eigh of 200 x 200 measured 10x slower with two under load)
-        with _blas_threads(1):
+        with blas_threads(1):
             return self._run(inst)
 
     def _run(self, inst):
@@ -763,7 +763,7 @@ class WidthEngine(Engine):
     def run(self, inst, dps):
         # one BLAS thread: on a shared 2-core machine more threads spin against each other
         # (eigh of 200 x 200 measured 10x slower with two under load)
-        with _blas_threads(1):
+        with blas_threads(1):
             return self._run(inst)
 
     def _run(self, inst):

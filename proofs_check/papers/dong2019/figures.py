@@ -5,8 +5,8 @@ drawn here is also in a CSV file written by :mod:`.reproductions`.
 """
 
 import numpy as np
+from ...reproduce import save_figure
 
-from ..mobahi2020.figures import _save
 
 __all__ = ["draw_air"]
 
@@ -98,4 +98,4 @@ def draw_air(mfig, base, rid, *, dpi, title, N, frac_clean, frac_noise, pred):
     ax4.legend(loc="lower left", fontsize=9)
     ax4.grid(alpha=0.3)
     fig.suptitle(title, fontsize=11)
-    return _save(fig, base, rid, dpi)
+    return save_figure(fig, base, rid, dpi)
