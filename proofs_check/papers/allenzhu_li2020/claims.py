@@ -15,7 +15,8 @@ instance's numbers contradict it by more than ``Z = 3`` standard errors:
 in units of an error rate (fractions of mu for sv-err; error rates lie in [0, 1], so the
 margin is relative to their full scale).  Two models are compared on the *same* test
 samples, so se is the paired standard error sd(d)/sqrt(n_sv) of the per-sample differences
-d_n of their 0/1 errors (a mean over models is averaged per sample first); a share x/n of
+d_n of their 0/1 errors (a mean over models is averaged per sample first), at least
+1/n_sv (one sample); a share x/n of
 (class, network) pairs has the Agresti-Coull standard error sqrt(p(1-p)/(n+4)),
 p = (x+2)/(n+4), which stays positive at x = 0 or n.  Z = 3: a one-sided normal tail of
 1.3e-3, so over the ~60 (statement, instance) evaluations of the fast catalogue sampling
@@ -51,14 +52,18 @@ REVIEW_SINGLE = (0.49, 0.51)
 
 # ---------------------------------------------------------------- statistics
 def paired(d):
-    """(mean, paired standard error) of per-sample differences d (sd with ddof = 1).
+    """(mean, paired standard error) of per-sample differences d: sd(d)/sqrt(n) (ddof = 1),
+    and at least 1/n, the resolution of an error rate counted on n samples (identical
+    models would otherwise give se = 0 and a margin of exactly 0, which no rule decides).
 
     >>> m, se = paired(np.array([1.0, 0.0, 1.0, 0.0]))
     >>> m, round(se, 6)
     (0.5, 0.288675)
+    >>> paired(np.zeros(8))
+    (0.0, 0.125)
     """
     d = np.asarray(d, dtype=float)
-    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
+    return float(d.mean()), max(float(d.std(ddof=1) / math.sqrt(d.size)), 1.0 / d.size)
 
 
 def share_se(x, n):

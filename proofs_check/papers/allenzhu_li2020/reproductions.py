@@ -50,7 +50,7 @@ KINDS = (
 #: Data seeds of the figure (full and small run).
 SEEDS = {False: tuple(range(6)), True: (0, 1)}
 #: Reduced size for tests (small=True): a few seconds in all.
-SMALL_SIZE = SimSize(n_train=120, n_test=400, L=2, steps=150, student_steps=300, rf_M=30)
+SMALL_SIZE = SimSize(n_train=80, n_test=300, L=2, steps=100, student_steps=150, rf_M=20)
 
 
 def _heat_rows(run):
