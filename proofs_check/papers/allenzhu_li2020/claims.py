@@ -70,7 +70,7 @@ def share_se(x, n):
     """Agresti-Coull standard error of a share x/n: sqrt(p(1-p)/(n+4)), p = (x+2)/(n+4).
 
     >>> round(share_se(0, 30), 4)
-    0.0808
+    0.0404
     """
     p = (x + 2) / (n + 4)
     return math.sqrt(p * (1 - p) / (n + 4))
