@@ -19,7 +19,7 @@ __all__ = ["seed_domain", "N_SEEDS", "data_seeds"]
 
 #: Data seeds per tier.  fast: about 11 s of training per seed on one core; the checker's
 #: workers share no memory, so each may train every seed: 3 seeds keep the catalogue
-#: within a minute on 2 cores.  full: about 10 min per seed (students 10,000 steps).
+#: within a minute on 2 cores.  full: 5-10 min per seed (estimated; students 10,000 steps).
 N_SEEDS = {"fast": 3, "full": 3}
 
 
