@@ -179,7 +179,7 @@ def _polynomial_form():
         _step(f_0(a), ":=", a, "the teacher: ridge filter a = s^2/(s^2 + λ) on each direction",
               _SET),
         _step(f_t(a), "=", a * ((1 - xi[t]) + xi[t] * f_prev(a)),
-              "step t fits ξ_t f_{t-1} + (1 - ξ_t) y with the same λ; per direction the "
+              "step t fits xi_t f_{t-1} + (1 - xi_t) y with the same λ; per direction the "
               "objective is a quadratic in θ", _SET, _OneStepFromObjective()),
         _step(c[1], ":=", _C1, "the coefficient of a", _SRC),
         _step(c[i], ":=", _CI, "the coefficient of a^i, 2 <= i <= k", _SRC),
@@ -192,14 +192,14 @@ def _polynomial_form():
               "evaluate step 6 at a = 1", _SRC,
               Identity({f_k(1): sp.Sum(c[i] * a ** i, (i, 1, k + 1)).subs(a, 1)})),
         _step(sp.Sum(c[i], (i, 1, k + 1)), "=", 1,
-              "f_t(1) = (1 - ξ_t) + ξ_t f_{t-1}(1) = 1 by induction from f_0(1) = 1", _SRC,
+              "f_t(1) = (1 - xi_t) + xi_t f_{t-1}(1) = 1 by induction from f_0(1) = 1", _SRC,
               ForEachK(_sum_one, "the coefficients of steps 3-5 sum to 1")),
         _step(f_k(a) - a, "=", a * (a - 1) * u_k(a),
               "f_k(0) = 0 and f_k(1) = 1, so a(a - 1) divides f_k(a) - a; the quotient u_k has "
               "degree at most k - 1", _SRC,
               ForEachK(_divisible, "a(a - 1) divides f_k(a) - a, quotient of degree <= k - 1")),
-        _step(u_k(a), "=", xi[1], "one step (k = 1): f_1(a) = a + ξ_1 a(a - 1)", _SRC,
-              ForEachK(_one_step_u, "for k = 1, f_1(a) - a = ξ_1 a (a - 1)")),
+        _step(u_k(a), "=", xi[1], "one step (k = 1): f_1(a) = a + xi_1 a(a - 1)", _SRC,
+              ForEachK(_one_step_u, "for k = 1, f_1(a) - a = xi_1 a (a - 1)")),
     ]
     return Derivation("pareek2024.polynomial_form", _TITLES["pareek2024.polynomial_form"],
                       "docs/theory/pareek2024.md §1-§2", "derived", tuple(S_))
@@ -232,6 +232,20 @@ def _inverse_formula(step, kk):
     return True
 
 
+def _round_trip(step, kk):
+    """Free c_1..c_k, c_{k+1} = 1 - their sum: the weights of step 3 put through the
+    coefficient formulas (derivation pareek2024.polynomial_form) give back every c_i."""
+    cs = list(sp.symbols(f"C1:{kk + 1}"))
+    cs.append(1 - sum(cs, sp.Integer(0)))
+    w = [None] * kk
+    for mm in range(kk):
+        S0, S1 = sum(cs[:mm], sp.Integer(0)), sum(cs[:mm + 1], sp.Integer(0))
+        w[kk - mm - 1] = (1 - S1) / (1 - S0)
+    sub = dict(zip(_weights(kk), w))
+    return all(is_zero(sp.cancel(_coefficient(ii, kk).xreplace(sub) - cs[ii - 1]))
+               for ii in range(1, kk + 2))
+
+
 def _inverse_map():
     S_ = [
         _step(S[m], ":=", sp.Sum(c[i], (i, 1, m)), "partial sums, S_0 = 0", _SRC),
@@ -244,6 +258,11 @@ def _inverse_map():
               "with sum c_i = 1 off these hyperplanes has exactly these weights", _SRC,
               ForEachK(_inverse_formula, "the quotient of consecutive partial products is "
                                          "the weight, m = 0..k-1")),
+        _step(sp.Function("c_i")(sp.Symbol(r"\xi(c)")), "=", c[i],
+              "conversely these weights reach every such c: put through the coefficient "
+              "formulas (steps 3-5 of pareek2024.polynomial_form) they give back c", _SRC,
+              ForEachK(_round_trip, "for free c_1..c_k (c_{k+1} = 1 - their sum), the "
+                                    "coefficients of the weights of step 3 are c")),
     ]
     return Derivation("pareek2024.inverse_map", _TITLES["pareek2024.inverse_map"], _SRC,
                       "derived", tuple(S_))
@@ -276,7 +295,7 @@ class _DegreeInXi:
 
     def describe(self):
         return ("symbolic, for k = 2, 3, 4: B(1 - f_k)^2 + σ^2 f_k^2 has total degree 2k in "
-                "the weights (so it is not quadratic in ξ once k >= 2)")
+                "the weights (so it is not quadratic in xi once k >= 2)")
 
     def __call__(self, step):
         for kk in (2, 3, 4):
@@ -300,7 +319,7 @@ def _risk_quadratic():
         _step(p_star, ":=", B / (B + sigma ** 2), "the oracle filter of the direction", _SET),
         _step(B * (1 - p) ** 2 + sigma ** 2 * p ** 2, "=",
               (B + sigma ** 2) * (p - p_star) ** 2 + B * sigma ** 2 / (B + sigma ** 2),
-              "complete the square around p^⋆; the constant is the oracle's share", _SRC,
+              "complete the square around p^*; the constant is the oracle's share", _SRC,
               Identity({p_star: B / (B + sigma ** 2)})),
         _step(sp.Symbol(r"\partial^2_{c}"), "=",
               2 * (B + sigma ** 2) * sp.Symbol(r"\phi\phi^{\top}"),
@@ -308,7 +327,7 @@ def _risk_quadratic():
               "term is a convex quadratic in c; the risk (1/n) Σ_j of them is convex", _SRC,
               _ConvexInC()),
         _step(sp.Symbol(r"\deg_{\xi} R"), "=", 2 * k,
-              "c_{k+1} = Π ξ_m has degree k in the weights: the risk is not quadratic in ξ "
+              "c_{k+1} = Π xi_m has degree k in the weights: the risk is not quadratic in xi "
               "for k >= 2", _SRC, _DegreeInXi()),
     ]
     return Derivation("pareek2024.risk_quadratic_in_c", _TITLES["pareek2024.risk_quadratic_in_c"],
@@ -316,6 +335,26 @@ def _risk_quadratic():
 
 
 # ------------------------------------------------------------------ separation_ridge
+
+jj = sp.Symbol("j", integer=True, positive=True)
+Bj = sp.IndexedBase("B")
+
+
+class _OracleOneDirection:
+    """For r = 1..6: the sum with B_1 = B and B_j = 0 (j >= 2) equals the rhs."""
+
+    def describe(self):
+        return "symbolic, for r = 1..6: the sum with B_1 = B, B_j = 0 (j >= 2) equals the rhs"
+
+    def __call__(self, step):
+        for rr in range(1, 7):
+            val = sp.sympify(step.lhs).subs(r, rr).doit().replace(
+                lambda v: isinstance(v, sp.Indexed) and v.base == Bj,
+                lambda v: B if v.indices[0] == 1 else sp.Integer(0))
+            if not is_zero(sp.simplify(val - step.rhs)):
+                return False
+        return True
+
 
 def _separation():
     delta = sp.Dummy("delta", positive=True)
@@ -335,9 +374,9 @@ def _separation():
         _step((B + r * sigma ** 2) * (a_min - t_star) ** 2 + lower, ">=", lower,
               "a square is non-negative: min over the common value t = a_min", "derived",
               Sign()),
-        _step(sp.Symbol(r"n R_{\mathrm{or}}"), "=", oracle,
-              "only v_min carries signal: the oracle risk is σ^2 B/(B + σ^2) (the other "
-              "directions have p^⋆ = 0)", _SRC),
+        _step(sp.Sum(sigma ** 2 * Bj[jj] / (Bj[jj] + sigma ** 2), (jj, 1, r)), "=", oracle,
+              "n R_or with only v_min carrying signal (B_1 = B, B_j = 0 otherwise): the "
+              "other directions have p^* = 0", _SRC, _OracleOneDirection()),
         _step(lower / oracle, "=", r * (B + sigma ** 2) / (B + r * sigma ** 2),
               "the ratio of the lower bound (step 4) to the oracle (step 5)", "derived",
               Identity()),
