@@ -383,7 +383,7 @@ def _blowup(kind):
         detail = (f"r = {r}, min gap of a = {gap:.3g}, max|xi| = {big:.3g}; "
                   f"{'mp' if ctx is not None else 'float64'} replay: max|f_r - p*| = "
                   f"{_f(err):.3g}; float64 replay: max|f_r - p*| = {err64:.3g} "
-                  f"({lost:.1f} of {C.F64_DIGITS:.2f} digits lost)")
+                  f"({lost:.2f} of {C.F64_DIGITS:.2f} digits lost)")
         linear16 = inst.id.startswith("blowup:linear") and r >= 16
         # "float64 keeps no digit": err64 >= 1 (a filter lies in [0, 1] here)
         no_digit = 1.0 if not math.isfinite(err64) else math.log10(err64)
