@@ -119,9 +119,9 @@ def identity_domain(tier="fast", seed=0):
 
 
 def risk_domain(tier="fast", seed=0):
-    """The identity domain restricted to lam / mean column norm^2 >= 1e-2 plus small-lam
-    instances (lam = 1e-4: R_S - R_T is ~lam^2 Q, ~1e-11 of R, which float64 cannot
-    resolve and mp decides)."""
+    """The identity domain (same instances, shared engine results).  Its lam / mean column
+    norm^2 = 1e-4 instances make R_S - R_T ~ lam^2 Q as small as ~1e-11 of R, which float64
+    cannot resolve and mp decides."""
     return identity_domain(tier, seed)
 
 

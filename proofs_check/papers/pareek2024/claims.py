@@ -216,9 +216,10 @@ def _inverse(kind):
             worst = max(worst, abs(fj - val))
             scale = max(scale, size)
         m2 = worst / scale
-        # 1 - S_m cancels: the weights carry relative error u sum|c| / |1 - S_m|
-        S, part = [], C.num(ctx, 0)
-        for ci in c[:-1]:
+        # 1 - S_m cancels: the weights carry relative error u sum|c| / |1 - S_m|, for the
+        # denominators m = 0..k-1 (S_0 = 0; S_k = 1 only makes xi_1 = 0)
+        S, part = [C.num(ctx, 1)], C.num(ctx, 0)
+        for ci in c[:-2]:
             part = part + ci
             S.append(abs(1 - part))
         cond = (k + 2) ** 2 * _f(csum / min(S)) * _amp(xi_used)

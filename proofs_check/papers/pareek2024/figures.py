@@ -12,6 +12,8 @@ import numpy as np
 
 from ..mobahi2020.figures import _save
 
+__all__ = ["draw_separation"]
+
 
 def _finite(vals):
     out = np.array([float(v) for v in vals])
