@@ -6,4 +6,4 @@ point group ``proofs_check.papers`` (see README).
 """
 
 #: Paper ids in catalogue order.
-BUILTIN = ("mobahi2020", "dong2019", "allenzhu_li2020", "borup2021")
+BUILTIN = ("mobahi2020", "dong2019", "allenzhu_li2020", "borup2021", "pareek2024", "das2023")
