@@ -64,25 +64,25 @@ def test_paper_record():
 # ------------------------------------------------------------------ domains
 
 def test_domains_cover_the_hard_regions():
-    spec = Dm.filter_domain("fast", 0)
-    fams = {i.family for i in spec}
+    pool = Dm.filter_domain("fast", 0)
+    fams = {i.family for i in pool}
     assert {"linear", "geometric", "clustered", "random", "isotropic", "levels", "null"} <= fams
-    kappas = [dict(i.params)["kappa"] for i in spec]
+    kappas = [dict(i.params)["kappa"] for i in pool]
     assert max(kappas) >= 1e14 and min(kappas) == 1.0
-    rs = {dict(i.params)["r"] for i in spec}
+    rs = {dict(i.params)["r"] for i in pool}
     assert {1, 2, 3} <= rs
-    xis = [float(x) for i in spec for x in i.xi]
+    xis = [float(x) for i in pool for x in i.xi]
     assert min(xis) < 0 and max(xis) > 1
     # exact repeats: a permuted diagonal keeps equal eigenvalues bitwise equal
-    iso = next(i for i in spec if i.family == "isotropic")
+    iso = next(i for i in pool if i.family == "isotropic")
     d = np.linalg.eigvalsh(iso.G)
     assert np.all(d == d[0])
     designs = Dm.design_domain("fast", 0)
     shapes = {(i.X.shape[0] < i.X.shape[1]) for i in designs}
     assert shapes == {True, False}
     # deterministic
-    assert [i.id for i in Dm.filter_domain("fast", 0)] == [i.id for i in spec]
-    assert len(Dm.filter_domain("full", 0)) > 3 * len(spec)
+    assert [i.id for i in Dm.filter_domain("fast", 0)] == [i.id for i in pool]
+    assert len(Dm.filter_domain("full", 0)) > 3 * len(pool)
 
 
 def test_no_gain_equal_energy_data_are_exact():

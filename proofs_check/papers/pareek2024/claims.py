@@ -127,9 +127,9 @@ def _estimator(mutant):
         worst, scale = 0.0, 0.0
         for t, row in enumerate(rows):
             coef = [row[i] * zy[i] / d2[i] for i in range(len(keep))]
-            spec = [C.fsum(ctx, [C.num(ctx, Wb[q, keep[i]]) * coef[i] for i in range(len(keep))])
+            form = [C.fsum(ctx, [C.num(ctx, Wb[q, keep[i]]) * coef[i] for i in range(len(keep))])
                     for q in range(d)]
-            err = max(abs(spec[q] - dense[t][q]) for q in range(d))
+            err = max(abs(form[q] - dense[t][q]) for q in range(d))
             worst = max(worst, err)
             scale = max(scale, max(abs(v) for v in dense[t]))
         s = np.linalg.svd(np.asarray(inst.X, dtype=float), compute_uv=False)

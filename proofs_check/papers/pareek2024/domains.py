@@ -145,8 +145,8 @@ def _weights(k, seed):
 def _filter_domain(tier, seed):
     insts = []
     ks = (0, 1, 2, 3, 4) if tier == "fast" else (0, 1, 2, 3, 4, 5, 6)
-    specs = base_spectra(tier) + repeated_spectra(tier)
-    for i, (fam, label, d) in enumerate(specs):
+    spectra = base_spectra(tier) + repeated_spectra(tier)
+    for i, (fam, label, d) in enumerate(spectra):
         sig = _pick(_SIGNALS, label)
         snr = _pick(_SNRS, label, 1)
         lamf = _pick(_LAM_FACTORS, label, 2)
@@ -189,10 +189,10 @@ def inverse_domain(tier="fast", seed=0):
     check_tier(tier)
     ctx = make_context(ORACLE_XI_DPS)
     insts = []
-    specs = [s for s in base_spectra(tier) if s[2].size >= 2] + repeated_spectra(tier)[:2]
+    spectra = [s for s in base_spectra(tier) if s[2].size >= 2] + repeated_spectra(tier)[:2]
     if tier == "fast":
-        specs = specs[::2]
-    for i, (fam, label, d) in enumerate(specs):
+        spectra = spectra[::2]
+    for i, (fam, label, d) in enumerate(spectra):
         rng = np.random.default_rng(5000 + 1000 * seed + i)
         k = 1 + i % 4
         # S_m = 1 + 2^-20 with m < k: the weight xi_{k-m} = (1 - S_{m+1})/(1 - S_m) ~ 2^20
@@ -219,8 +219,8 @@ def nested_domain(tier="fast", seed=0):
     k = 0..r+2 itself): distinct spectra and repeated levels, every signal kind."""
     check_tier(tier)
     insts = []
-    specs = base_spectra(tier) + repeated_spectra(tier)
-    for i, (fam, label, d) in enumerate(specs):
+    spectra = base_spectra(tier) + repeated_spectra(tier)
+    for i, (fam, label, d) in enumerate(spectra):
         if d[d > 0].size > (6 if tier == "fast" else 12):
             continue
         sig = _pick(_SIGNALS, label, 3)
@@ -352,12 +352,12 @@ def separation_domain(tier="fast", seed=0):
     B/sigma^2 from 0.1 to 1e4, at the optimally tuned ridge lam* and at lam* x 10^+-1."""
     check_tier(tier)
     insts = []
-    specs = [("linear", f"linear-r{r}", np.arange(1.0, r + 1))
+    spectra = [("linear", f"linear-r{r}", np.arange(1.0, r + 1))
              for r in ((2, 4, 8, 16, 32) if tier == "fast" else (2, 3, 4, 6, 8, 12, 16, 24, 32))]
-    specs += [s for s in base_spectra(tier) if s[0] in ("geometric", "random") and s[2].size >= 2]
+    spectra += [s for s in base_spectra(tier) if s[0] in ("geometric", "random") and s[2].size >= 2]
     snrs = (0.1, 1.0, 100.0, 1e4) if tier == "fast" else (0.1, 0.3, 1.0, 3.0, 10.0, 100.0,
                                                            1e3, 1e4)
-    for i, (fam, label, d) in enumerate(specs):
+    for i, (fam, label, d) in enumerate(spectra):
         for j, snr in enumerate(snrs):
             if tier == "fast" and (i + j) % 2:
                 continue
