@@ -139,6 +139,18 @@ def math_width(tex, style=0):
             elif cmd == r"\substack":
                 arg, i = _read_arg(tex, i)
                 total += max(math_width(line, style) for line in arg.split(r"\\"))
+            elif cmd == r"\begin" and tex.startswith("{matrix}", i):
+                # a matrix: the widest entry of each column (text style) plus 2 \arraycolsep
+                # (5 pt each side) between columns
+                i += len("{matrix}")
+                end = tex.find(r"\end{matrix}", i)
+                end = n if end < 0 else end
+                rows = [r.split("&") for r in tex[i:end].split(r"\\")]
+                cols = max(len(r) for r in rows)
+                widths = [max(math_width(r[c], 1) if c < len(r) else 0.0 for r in rows)
+                          for c in range(cols)]
+                total += sum(widths) + 10.0 * size * (cols - 1)
+                i = min(n, end + len(r"\end{matrix}"))
             elif cmd in (r"\begin", r"\end", r"\vphantom"):
                 _, i = _read_arg(tex, i)
             elif cmd in _DELIM_GROW:

@@ -11,6 +11,7 @@ GREEK = {
     "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
     "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
     "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "ℓ": "ell",
+    "ỹ": r"\tilde{y}",  # the noisy labels (docs/theory/dong2019.md)
 }
 
 #: Operators, relations and delimiters of plain-text mathematics -> LaTeX (math mode).
@@ -72,7 +73,7 @@ _NOT_AFTER_ARTICLE = {"and", "or", "is", "are", "was", "be", "has", "have", "fro
 
 _GREEK_CLASS = "".join(GREEK)
 _OPS_PATTERN = "|".join(re.escape(o) for o in sorted(OPERATORS, key=len, reverse=True))
-_SCRIPT_ARG = r"(?:\{[^{}]*\}|\([^()]*\)|[A-Za-z0-9]+|[%s]|[-+]?[0-9]+)" % _GREEK_CLASS
+_SCRIPT_ARG = r"(?:\{[^{}]*\}|\([^()]*\)|[A-Za-z0-9]+|[%s∞]|[-+]?[0-9]+)" % _GREEK_CLASS
 
 _TOKEN = re.compile(r"""
   (?P<space>\s+)

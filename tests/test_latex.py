@@ -318,10 +318,25 @@ def test_a_wide_step_breaks_after_the_lhs():
 
 
 def _lines_of(cell):
+    """The lines of an ``aligned`` cell: split at its own ``\\\\`` only, not at the row
+    separators of a matrix inside a line."""
     if "\\begin{aligned}" not in cell:
         return [cell]
     body = cell.split("\n", 1)[1].rsplit("\n", 1)[0]
-    return [ln.strip().lstrip("&") for ln in body.split("\\\\")]
+    lines, depth, cur, i = [], 0, "", 0
+    while i < len(body):
+        if body.startswith("\\begin{", i):
+            depth += 1
+        elif body.startswith("\\end{", i):
+            depth -= 1
+        if depth == 0 and body.startswith("\\\\", i):
+            lines.append(cur)
+            cur, i = "", i + 2
+            continue
+        cur += body[i]
+        i += 1
+    lines.append(cur)
+    return [ln.strip().lstrip("&") for ln in lines]
 
 
 @pytest.mark.parametrize("did", IDS)

@@ -88,8 +88,9 @@ class _TauPowers:
     exactly as a rational function."""
 
     def describe(self):
-        return ("symbolic in tau: powers base^(+-(tau - 1) + n) rewritten as base^n P^(+-1) "
-                "with P = base^(tau - 1), then lhs - rhs reduces to 0 exactly")
+        return ("symbolic in τ: every power whose exponent holds τ is rewritten through one "
+                "new symbol for the power with exponent τ - 1, then lhs - rhs reduces to 0 "
+                "exactly")
 
     def __call__(self, step):
         expr = sp.sympify(step.lhs) - sp.sympify(step.rhs)

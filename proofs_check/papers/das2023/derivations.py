@@ -168,6 +168,7 @@ def _high_noise():
                     for bj, (aj, sj, tj) in zip(b, pairs))
                 / sum(bj ** 2 * (tj ** 2 + sig2 / sj ** 2) for bj, (_, sj, tj) in zip(b, pairs)))
     w = [aj ** 2 * (1 - aj) ** 2 / sj ** 2 for aj, sj, _ in pairs]
+    W = sp.symbols("w_1 w_2", positive=True)
     x1, dlt, w1, w2 = (sp.Symbol("x_1", positive=True), sp.Dummy("delta", positive=True),
                        sp.Symbol("w_1", positive=True), sp.Symbol("w_2", positive=True))
     x2 = sp.Symbol("x_2", positive=True)
@@ -188,10 +189,13 @@ def _high_noise():
               "that of σ^2 > σ_c^2 (and conversely)", _SRC,
               Equivalence(note="Δ = B - D > 0, C > 0, D > 0")),
         _step(sp.Limit(xs, sig2, sp.oo), "=", B_ / D_, "σ -> ∞", _SRC, Identity()),
-        _step(B2 / D2, "=", sum(wj * (1 + sj ** 2 / lam) for wj, (_, sj, _) in zip(w, pairs))
-              / sum(w), "per direction b a/s^2 = w (1 + s^2/λ), b^2/s^2 = w, with "
+        # the weights as symbols w_j in the display (their expressions nested inside the
+        # weighted mean would be fractions of fractions), substituted by the check
+        _step(B2 / D2, "=", sum(Wj * (1 + sj ** 2 / lam) for Wj, (_, sj, _) in zip(W, pairs))
+              / sum(W), "per direction b a/s^2 = w (1 + s^2/λ), b^2/s^2 = w, with "
                         "w = a^2 (1 - a)^2/s^2 and 1/(1 - a) = 1 + s^2/λ", _SRC,
-              Identity({a1: s1 ** 2 / (s1 ** 2 + lam), a2: s2_ ** 2 / (s2_ ** 2 + lam)})),
+              Identity({W[0]: w[0], W[1]: w[1], a1: s1 ** 2 / (s1 ** 2 + lam),
+                        a2: s2_ ** 2 / (s2_ ** 2 + lam)})),
         _step(avg, ">=", 1 + x1, "a weighted mean of 1 + s_j^2/λ lies above its smallest term "
               "(x_j = s_j^2/λ, x_2 >= x_1): the limit is >= 1 + s_min^2/λ > 1", _SRC,
               Sign({x2: x1 + dlt}, "x_2 = x_1 + δ")),

@@ -165,7 +165,7 @@ class MatrixCheck:
 
     def describe(self):
         return ("symbolic: exact identity for n = 2 (general rotation V) and n = 3 (a "
-                "rational rotation V), Lambda = diag(lambda_i), vectors symbolic"
+                "rational rotation V), Λ = diag(λ_i), vectors symbolic"
                 + (f"; {self.note}" if self.note else ""))
 
     def __call__(self, step):
@@ -174,7 +174,7 @@ class MatrixCheck:
         for m, rot in ((2, _rotation2()), (3, _rotation3())):
             lhs = _define(step.lhs, self.defs).subs(n, m)
             rhs = _define(step.rhs, self.defs).subs(n, m)
-            lams = [sp.Symbol(f"lambda_{i + 1}", positive=True) for i in range(m)]
+            lams = [sp.Symbol(f"λ_{i + 1}", positive=True) for i in range(m)]
             mats = {sp.MatrixSymbol("V", m, m): rot,
                     sp.MatrixSymbol("Lambda", m, m): sp.diag(*lams)}
             gens = sorted(rot.free_symbols, key=str) + lams
@@ -216,7 +216,7 @@ class Along:
 
     def describe(self):
         return ("symbolic: the rule projected on each eigenvector v_i equals the rhs with "
-                "lambda = lambda_i, exactly, for n = 2 (general rotation) and n = 3"
+                "λ = λ_i, exactly, for n = 2 (general rotation) and n = 3"
                 + (f"; {self.note}" if self.note else ""))
 
     def __call__(self, step):
@@ -225,7 +225,7 @@ class Along:
         if rhs.shape != (len(self.nexts), 1):
             return False
         for m, rot in ((2, _rotation2()), (3, _rotation3())):
-            lams = [sp.Symbol(f"lambda_{i + 1}", positive=True) for i in range(m)]
+            lams = [sp.Symbol(f"λ_{i + 1}", positive=True) for i in range(m)]
             env = {sp.MatrixSymbol("V", m, m): rot,
                    sp.MatrixSymbol("Lambda", m, m): sp.diag(*lams)}
 
@@ -316,31 +316,31 @@ def _air_rate():
     li, lj = sp.Symbol("lambda_i", positive=True), sp.Symbol("lambda_j", positive=True)
     defs = {**_SPECTRAL, u_k1: u_k - eta * H * (u_k - y_t)}
     S = [
-        _step(H, ":=", V * Lam * V.T, "eigendecomposition: V orthogonal, Lambda = "
-              "diag(lambda_1, ..., lambda_n), lambda_i >= 0", f"{_DOC} §1"),
+        _step(H, ":=", V * Lam * V.T, "eigendecomposition: V orthogonal, Λ = "
+              "diag(λ_1, ..., λ_n), λ_i >= 0", f"{_DOC} §1"),
         _step(u_k1, ":=", u_k - eta * H * (u_k - y_t), "one step of gradient descent on "
-              "(1/2)||u - y~||^2 in the kernel regime: the outputs move by -eta H times the "
+              "(1/2)||u - ỹ||^2 in the kernel regime: the outputs move by -η H times the "
               "residual", "Du et al. 2019; Arora et al. 2019 [prior work]"),
-        _step(u_k1 - y_t, "=", (I_n - eta * H) * (u_k - y_t), "subtract y~ from step 2",
+        _step(u_k1 - y_t, "=", (I_n - eta * H) * (u_k - y_t), "subtract ỹ from step 2",
               f"{_DOC} §4", MatrixCheck(defs)),
         _step(V.T * (u_k1 - y_t), "=", (I_n - eta * Lam) * V.T * (u_k - y_t),
-              "multiply by V^T and use V^T H = Lambda V^T", f"{_DOC} §4", MatrixCheck(defs)),
-        _step(r[k + 1], "=", (1 - x) * r[k], "entry i of step 4: r_k = v_i^T(u_k - y~) for one "
-              "eigen-direction (Lambda is diagonal); the index i is dropped", f"{_DOC} §4",
+              "multiply by V^T and use V^T H = Λ V^T", f"{_DOC} §4", MatrixCheck(defs)),
+        _step(r[k + 1], "=", (1 - x) * r[k], "entry i of step 4: r_k = v_i^T(u_k - ỹ) for one "
+              "eigen-direction (Λ is diagonal); the index i is dropped", f"{_DOC} §4",
               Along((u_k - eta * H * (u_k - y_t) - y_t,), {r[k]: u_k - y_t})),
         _step(r[k], "=", (1 - x)**k * r[0], "induction on k with step 5", f"{_DOC} §4",
               Recursion(k, lambda v: ((1 - x) * v[0],), (r[0],))),
-        _step((1 - x)**2 - 1, "=", -x * (2 - x), "so |1 - eta lambda| < 1 iff 0 < eta lambda "
-              "< 2: every direction with lambda > 0 is fitted when eta lambda_max < 2",
+        _step((1 - x)**2 - 1, "=", -x * (2 - x), "so |1 - ηλ| < 1 iff 0 < ηλ "
+              "< 2: every direction with λ > 0 is fitted when ηλ_max < 2",
               f"{_DOC} §4", Identity()),
-        _step(1 - eta * lj, ">", 1 - eta * li, "for lambda_i > lambda_j the residual along v_i "
-              "decays faster (0 < eta lambda <= 1): anisotropic fitting, the top eigenvectors "
-              "first", f"{_DOC} §4", Sign({li: lj + dl}, "lambda_i = lambda_j + delta, delta > 0")),
+        _step(1 - eta * lj, ">", 1 - eta * li, "for λ_i > λ_j the residual along v_i "
+              "decays faster (0 < ηλ <= 1): anisotropic fitting, the top eigenvectors "
+              "first", f"{_DOC} §4", Sign({li: lj + dl}, "λ_i = λ_j + δ, δ > 0")),
         _step(sp.Derivative(r[0] * sp.exp(-x * t), t), "=", -x * r[0] * sp.exp(-x * t),
-              "the gradient flow du/dt = -eta H (u - y~): per eigen-direction dr/dt = -eta "
-              "lambda r, solved by r(t) = exp(-eta lambda t) r(0)", f"{_DOC} §4", Identity()),
+              "the gradient flow u' = -η H (u - ỹ): per eigen-direction r' = -η "
+              "λ r, solved by r(t) = exp(-ηλ t) r(0)", f"{_DOC} §4", Identity()),
         _step(z + (1 - x)**k * (0 - z), "=", (1 - (1 - x)**k) * z, "from u_0 = 0 (r_0 = -z, "
-              "z = v^T y~): the output along v is the filter 1 - (1 - eta lambda)^k times z: "
+              "z = v^T ỹ): the output along v is the filter 1 - (1 - ηλ)^k times z: "
               "early stopping is a spectral filter", f"{_DOC} §4", Identity()),
     ]
     return Derivation("dong2019.air_rate", _TITLES["dong2019.air_rate"],
@@ -363,9 +363,9 @@ def _distill():
         _step(alpha1, ":=", alpha + eta * (y_t - H * alpha), "kernel GD in coefficient form: "
               "f_k(x) = H(x, X) alpha_k, u_k = H alpha_k, alpha_0 = 0", f"{_DOC} §5"),
         _step(s[k + 1], "=", (1 - x) * s[k] + eta * z, "along an eigen-direction v (H v = "
-              "lambda v): s_k = v^T alpha_k, z = v^T y~", f"{_DOC} §5",
+              "λ v): s_k = v^T alpha_k, z = v^T ỹ", f"{_DOC} §5",
               Along((alpha + eta * (y_t - H * alpha),), {s[k]: alpha, z: y_t})),
-        _step(s[T], "=", g * z, "induction on T from s_0 = 0 (lambda > 0): the teacher's "
+        _step(s[T], "=", g * z, "induction on T from s_0 = 0 (λ > 0): the teacher's "
               "coefficient at its stopping time T", f"{_DOC} §5",
               Recursion(T, lambda v: ((1 - x) * v[0] + eta * z,), (0,))),
         _step(pT, "=", lam * s[T], "the teacher's output along v at the training points, "
@@ -374,12 +374,12 @@ def _distill():
         _step(sv[k], "=", (1 - (1 - x)**k) * pT / lam, "the student: the same recursion with "
               "target u_T (z replaced by p_T), from s'_0 = 0", f"{_DOC} §5",
               Recursion(k, lambda v: ((1 - x) * v[0] + eta * pT,), (0,))),
-        _step(pT / lam, "=", s[T], "trained to convergence (k -> inf, |1 - eta lambda| < 1) the "
-              "student's coefficient is p_T/lambda: exactly the teacher's s_T (step 4)",
+        _step(pT / lam, "=", s[T], "trained to convergence (k -> inf, |1 - ηλ| < 1) the "
+              "student's coefficient is p_T/λ: exactly the teacher's s_T (step 4)",
               f"{_DOC} §5", Identity({pT: lam * s[T]}, "with step 4")),
         _step((f1 * w1 + f2 * w2)**2, "<=", (f1**2 + f2**2) * (w1**2 + w2**2),
               "Cauchy-Schwarz in the feature space (two coordinates shown): |H(x, X) v|^2 <= "
-              "k(x, x) v^T H v, so a direction with lambda = 0 (v^T H v = 0) contributes "
+              "k(x, x) v^T H v, so a direction with λ = 0 (v^T H v = 0) contributes "
               "nothing at any point x, for teacher and student alike", f"{_DOC} §5",
               Sign({}, "a sum of squares (Lagrange's identity)")),
         _step(h_x * H.I * u_T, "=", h_x * alpha_T, "steps 6-7 for every "
@@ -389,8 +389,8 @@ def _distill():
                                                            "u_T = H alpha_T")),
         _step(((1 - (1 - x)**T) * pT / lam - s[T]).subs(pT, lam * g * z), "=",
               -(1 - x)**T * g * z, "a student stopped at T as well is filtered twice, "
-              "(1 - (1 - eta lambda)^T)^2 z/lambda: it differs from the teacher unless "
-              "(1 - eta lambda)^T is 0 or 1 (the mutant 'stopped')", f"{_DOC} §5",
+              "(1 - (1 - ηλ)^T)^2 z/λ: it differs from the teacher unless "
+              "(1 - ηλ)^T is 0 or 1 (the mutant 'stopped')", f"{_DOC} §5",
               Identity({s[T]: g * z})),
     ]
     return Derivation("dong2019.distill_equals_early_stop",
@@ -409,37 +409,40 @@ def _soft():
         _step(sp.Matrix([[p[k + 1]], [q[k + 1]]]), "=",
               sp.MatMul(sp.ImmutableMatrix(M), sp.ImmutableMatrix([[p[k]], [q[k]]]),
                         evaluate=False),
-              "the soft rule u' = u - eta H (u - y_k), y' = (1 - a) y_k + a u along an "
+              "the soft rule u' = u - η H (u - y_k), y' = (1 - a) y_k + a u along an "
               "eigen-direction v: p_k = v^T u_k, q_k = v^T y_k", f"{_DOC} §6",
               Along((u_k - eta * H * (u_k - y_k), (1 - a) * y_k + a * u_k),
                     {p[k]: u_k, q[k]: y_k})),
         _step(sp.Determinant(sp.ImmutableMatrix(M - sp.eye(2))), "=", 0, "1 is an eigenvalue of the 2 x 2 map M: every "
               "p = q is a fixed point", f"{_DOC} §6", Identity()),
-        _step(sp.Trace(sp.ImmutableMatrix(M)) - 1, "=", m_, "the other eigenvalue mu = trace M - 1 = "
-              "1 - eta lambda - a", f"{_DOC} §6", Identity()),
+        # the trace written as the sum of the diagonal entries (a 2 x 2 matrix inside a trace
+        # does not fit the column of a paper)
+        _step(sp.Add(M[0, 0], M[1, 1], -1, evaluate=False), "=", m_, "the other eigenvalue: "
+              "μ = tr M - 1, the sum of the diagonal entries of M minus the eigenvalue 1",
+              f"{_DOC} §6", Identity()),
         _step(sp.MatMul(sp.ImmutableMatrix([[a, x]]), sp.ImmutableMatrix(M), evaluate=False), "=",
-              sp.ImmutableMatrix([[a, x]]), "(a, eta lambda) is a left "
-              "eigenvector for 1: a p_k + eta lambda q_k is conserved, = eta lambda z from "
-              "(p_0, q_0) = (0, z), z = v^T y~", f"{_DOC} §6", ExplicitMatrix()),
+              sp.ImmutableMatrix([[a, x]]), "(a, ηλ) is a left "
+              "eigenvector for 1: a p_k + ηλ q_k is conserved, = ηλ z from "
+              "(p_0, q_0) = (0, z), z = v^T ỹ", f"{_DOC} §6", ExplicitMatrix()),
         _step(p[k], "=", pk, "the solution from (0, z) (with q_k below)", f"{_DOC} §6",
               Recursion(k, lambda v: ((1 - x) * v[0] + x * v[1], a * v[0] + (1 - a) * v[1]),
                         (0, z), others=(qk,),
                         note=f"together with q_k = {sp.sstr(qk)}")),
-        _step(m_**2 - 1, "=", (x + a) * (x + a - 2), "|mu| < 1 iff 0 < eta lambda + a < 2: the "
-              "iteration converges iff eta lambda_max + a < 2", f"{_DOC} §6", Identity()),
-        _step(p[sp.oo], "=", x / (a + x) * z, "as k -> inf, mu^k -> 0 in step 5: p_inf = "
+        _step(m_**2 - 1, "=", (x + a) * (x + a - 2), "|μ| < 1 iff 0 < ηλ + a < 2: the "
+              "iteration converges iff ηλ_max + a < 2", f"{_DOC} §6", Identity()),
+        _step(p[sp.oo], "=", x / (a + x) * z, "as k -> inf, μ^k -> 0 in step 5: p_inf = "
               "q_inf (the labels converge to the outputs)", f"{_DOC} §6",
-              GeometricLimit(pk, k, "mu = 1 - eta lambda - a")),
+              GeometricLimit(pk, k, "μ = 1 - ηλ - a")),
         _step(q[sp.oo], "=", x / (a + x) * z, "the same limit for the labels", f"{_DOC} §6",
-              GeometricLimit(qk, k, "mu = 1 - eta lambda - a")),
+              GeometricLimit(qk, k, "μ = 1 - ηλ - a")),
         _step(x / (a + x), "=", lam / (lam + a / eta), "the limit filter is ridge regression "
-              "with ridge a/eta: u_inf = H (H + (a/eta) I)^-1 y~, no early stopping needed",
+              "with ridge a/η: u_inf = H (H + (a/η) I)^-1 ỹ, no early stopping needed",
               f"{_DOC} §6", Identity()),
         _step(lam / (lam + a / eta) - lam / (lam + a * eta), "=",
               a * lam * (eta**2 - 1) / ((eta * lam + a) * (lam + a * eta)),
-              "the mutant 'ridge a eta' differs unless eta = 1", f"{_DOC} §6", Identity()),
+              "the mutant 'ridge a η' differs unless η = 1", f"{_DOC} §6", Identity()),
         _step(x / (x + a), "<", 1, "every eigen-direction is shrunk (strictly, a > 0): the "
-              "noise on small lambda most, by lambda/(lambda + a/eta)", f"{_DOC} §6",
+              "noise on small λ most, by λ/(λ + a/η)", f"{_DOC} §6",
               Sign({}, "a > 0")),
     ]
     return Derivation("dong2019.soft_sd_limit", _TITLES["dong2019.soft_sd_limit"],
@@ -455,23 +458,23 @@ def _reanchored():
     b_ = sp.Dummy("b", positive=True)
     S = [
         _step(t_k, ":=", (1 - beta) * y_t + beta * u_k, "the re-anchored target: a mix of the "
-              "noisy labels and the current outputs (beta in [0, 1) a mixing weight)",
+              "noisy labels and the current outputs (β in [0, 1) a mixing weight)",
               f"{_DOC} §6"),
         _step(u_k1, ":=", u_k - eta * H * (u_k - t_k), "a GD step on (1/2)||u - t_k||^2",
               f"{_DOC} §6"),
         _step(u_k1, "=", u_k - eta * (1 - beta) * H * (u_k - y_t), "substitute step 1: plain "
-              "GD towards y~ with step eta (1 - beta)", f"{_DOC} §6", MatrixCheck(defs)),
+              "GD towards ỹ with step η (1 - β)", f"{_DOC} §6", MatrixCheck(defs)),
         _step(p[k + 1], "=", (1 - xb) * p[k] + xb * z, "along an eigen-direction v: p_k = "
-              "v^T u_k, z = v^T y~", f"{_DOC} §6",
+              "v^T u_k, z = v^T ỹ", f"{_DOC} §6",
               Along((u_k - eta * H * (u_k - (1 - beta) * y_t - beta * u_k),),
                     {p[k]: u_k, z: y_t})),
         _step(p[k], "=", z + (1 - xb)**k * (p[0] - z), "induction on k", f"{_DOC} §6",
               Recursion(k, lambda v: ((1 - xb) * v[0] + xb * z,), (p[0],))),
         _step(p[k] - ((1 - xb) * p[k] + xb * z), "=", xb * (p[k] - z), "the only fixed point "
-              "is p = z when lambda > 0 and beta < 1: the limit is y~ itself (the noise is "
+              "is p = z when λ > 0 and β < 1: the limit is ỹ itself (the noise is "
               "memorised), unlike the soft rule's ridge", f"{_DOC} §6", Identity()),
         _step(1 - eta * (1 - beta.subs(beta, 1 - b_)) * lam, ">", 1 - eta * lam,
-              "re-anchoring only slows the fit (beta = 1 - b, 0 < b <= 1, on 0 < eta lambda "
+              "re-anchoring only slows the fit (β = 1 - b, 0 < b <= 1, on 0 < ηλ "
               "< 1): the same filter reached later, not a different one", f"{_DOC} §6",
               Sign({b_: b_ / (1 + b_)}, "b in (0, 1)")),
     ]
@@ -492,12 +495,12 @@ def _hard():
               "q_k = v^T(y_k - y*), from y' = (1 - a) y + a y*", f"{_DOC} §9",
               Along(((1 - a) * y_k + a * y_s - y_s,), {q[k]: y_k - y_s})),
         _step(p[k + 1], "=", (1 - x) * p[k] + x * q[k], "the outputs' error p_k = v^T(u_k - "
-              "y*) from u' = u - eta H (u - y)", f"{_DOC} §9",
+              "y*) from u' = u - η H (u - y)", f"{_DOC} §9",
               Along((u_k - eta * H * (u_k - y_k) - y_s,), {p[k]: u_k - y_s, q[k]: y_k - y_s})),
         _step((1 - x) * P + x * Q, "<=", Mx, "with P = |p_k|, Q = |q_k| <= M = max(P, Q) and "
-              "0 <= eta lambda <= 1: |p_{k+1}| <= max(|p_k|, |q_k|)", f"{_DOC} §9",
+              "0 <= ηλ <= 1: |p_{k+1}| <= max(|p_k|, |q_k|)", f"{_DOC} §9",
               Sign({P: Mx - d1, Q: Mx - d2, eta: w / ((1 + w) * lam)},
-                   "P = M - d_1, Q = M - d_2, eta lambda = w/(1 + w)")),
+                   "P = M - d_1, Q = M - d_2, ηλ = w/(1 + w)")),
         _step((1 - a)**2, "<=", 1, "0 < a <= 1: |q_{k+1}| <= |q_k|; by induction (steps 3-4) "
               "max(|p_j|, |q_j|) <= max(|p_k|, |q_k|) for every j >= k", f"{_DOC} §9",
               Sign({a: 1 / (1 + w)}, "a = 1/(1 + w), w >= 0")),
@@ -511,8 +514,8 @@ def _hard():
               "<= R_k < 1, so y*_i u_{j,i} >= 1 - E > 0 and sign(u_j) = y* for all j >= k (y* "
               "= +-1): the target stays y* and steps 1-2 hold from k on, by induction",
               f"{_DOC} §9", Sign({E_: 1 / (1 + wp)}, "E = 1/(1 + w) < 1")),
-        _step(p[k], "=", pk, "the errors then solve the linear recursion of steps 1-2 (eta "
-              "lambda != a); both terms decay (|1 - eta lambda| < 1, |1 - a| < 1): u_k -> y*",
+        _step(p[k], "=", pk, "the errors then solve the linear recursion of steps 1-2 (η "
+              "λ != a); both terms decay (|1 - ηλ| < 1, |1 - a| < 1): u_k -> y*",
               f"{_DOC} §9", Recursion(k, lambda v: ((1 - x) * v[0] + x * v[1], (1 - a) * v[1]),
                                      (p[0], q[0]), others=((1 - a)**k * q[0],))),
         _step(1 + e_, ">=", 1 - sp.Abs(e_), "the margin: y*_i u_i = 1 + e with e = y*_i (u_i - "

@@ -260,7 +260,7 @@ def _inverse_map():
                                          "the weight, m = 0..k-1")),
         _step(sp.Function("c_i")(sp.Symbol(r"\xi(c)")), "=", c[i],
               "conversely these weights reach every such c: put through the coefficient "
-              "formulas (steps 3-5 of pareek2024.polynomial_form) they give back c", _SRC,
+              "formulas (derivation pareek2024.polynomial_form, steps 3-5) they give back c", _SRC,
               ForEachK(_round_trip, "for free c_1..c_k (c_{k+1} = 1 - their sum), the "
                                     "coefficients of the weights of step 3 are c")),
     ]
@@ -319,7 +319,7 @@ def _risk_quadratic():
         _step(p_star, ":=", B / (B + sigma ** 2), "the oracle filter of the direction", _SET),
         _step(B * (1 - p) ** 2 + sigma ** 2 * p ** 2, "=",
               (B + sigma ** 2) * (p - p_star) ** 2 + B * sigma ** 2 / (B + sigma ** 2),
-              "complete the square around p^*; the constant is the oracle's share", _SRC,
+              "complete the square around the oracle filter; the constant is the oracle's share", _SRC,
               Identity({p_star: B / (B + sigma ** 2)})),
         _step(sp.Symbol(r"\partial^2_{c}"), "=",
               2 * (B + sigma ** 2) * sp.Symbol(r"\phi\phi^{\top}"),
@@ -376,7 +376,7 @@ def _separation():
               Sign()),
         _step(sp.Sum(sigma ** 2 * Bj[jj] / (Bj[jj] + sigma ** 2), (jj, 1, r)), "=", oracle,
               "n R_or with only v_min carrying signal (B_1 = B, B_j = 0 otherwise): the "
-              "other directions have p^* = 0", _SRC, _OracleOneDirection()),
+              "other directions have an oracle filter of 0", _SRC, _OracleOneDirection()),
         _step(lower / oracle, "=", r * (B + sigma ** 2) / (B + r * sigma ** 2),
               "the ratio of the lower bound (step 4) to the oracle (step 5)", "derived",
               Identity()),
