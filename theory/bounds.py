@@ -1,4 +1,4 @@
-"""Bounds on the collapse round T and on c_t (spec §5), for float64 numbers, mpf and
+"""Bounds on the collapse round T and on c_t (docs/theory/mobahi2020.md §5), for float64 numbers, mpf and
 certified balls (:class:`theory.ball.Ball`) alike.
 
 Notation: a = sqrt(K eps), r_t = ||y_t||/a, r_0 > 1, kappa = d_max/d_min (inf if singular).
@@ -9,7 +9,7 @@ Notation: a = sqrt(K eps), r_t = ||y_t||/a, r_0 > 1, kappa = d_max/d_min (inf if
 * upper bounds on T [derived]: ceil(r_0^2 - 1);  ceil((r_0 - 1)(1 + kappa (r_0 - 1))/r_0);
   n_hi = steps of r -> r kappa (r - 1)/(1 + kappa (r - 1)) to <= 1
 
-Source: Mobahi et al. 2020, §4 (bounds of this kind); constants derived here (spec §5).
+Source: Mobahi et al. 2020, §4 (bounds of this kind); constants derived here (docs/theory/mobahi2020.md §5).
 Domain: r_0 > 1, kappa >= 1.
 
 >>> lower_kappa_free(5.5), upper_norm(5.5), steps_lower_map(5.5, 1.0)

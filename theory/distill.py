@@ -5,7 +5,7 @@ With G = Q diag(d) Q^T (d ascending) and z_t = Q^T y_t, one round is
     c_t : sum_k (c z_{t,k}/(c + d_k))^2 = K eps          (secular equation, theory.secular)
     z_{t+1} = A_t z_t,   A_t = diag(d_k/(c_t + d_k)),    B_t = prod_{i<t} A_i,  z_t = B_t z_0
 
-until the collapse round T, the first t with ||y_t||^2 <= K eps (spec §4).  For several
+until the collapse round T, the first t with ||y_t||^2 <= K eps (docs/theory/mobahi2020.md §4).  For several
 classes (y of shape (K, m)) norms are Frobenius norms and one c_t is shared.
 
 Source: Mobahi, Farajtabar & Bartlett 2020, §4 [paper].  Domain: G symmetric positive

@@ -2,7 +2,7 @@
 
     phi(c) = sum_k w_k^2 (c / (c + d_k))^2 = K eps,    w = V y_t (spectral coefficients),
 
-solved for c > 0 (spec §4).  phi increases strictly from sum_{d_k = 0} w_k^2 at c -> 0 to
+solved for c > 0 (docs/theory/mobahi2020.md §4).  phi increases strictly from sum_{d_k = 0} w_k^2 at c -> 0 to
 ||w||^2 at c -> inf, so the root exists and is unique when
 sum_{d_k=0} w_k^2 < K eps < ||w||^2.
 
@@ -46,7 +46,7 @@ def secular_bracket(w2_total, w2_null, target, d_pos_min, d_max, sqrt):
 
         (sqrt(m) - 1)/d_max <= s <= (sqrt(m) - 1)/d_min+ .
 
-    With w0 = 0 these are the c_t bounds of spec §5:
+    With w0 = 0 these are the c_t bounds of docs/theory/mobahi2020.md §5:
     a d_min/(||z|| - a) <= c <= a d_max/(||z|| - a).
     """
     if not (0 < target < w2_total):
