@@ -15,7 +15,21 @@ from typing import Callable
 
 from .claim import check_id
 
-__all__ = ["Paper"]
+__all__ = ["Paper", "lazy"]
+
+
+def lazy(module, attr):
+    """A loader for ``Paper``: ``lazy("pkg.claims", "CLAIMS")()`` imports ``pkg.claims`` only
+    when called and returns its ``CLAIMS``.
+
+    >>> lazy("proofs_check.paper", "__all__")()[0]
+    'Paper'
+    """
+    def load():
+        import importlib
+        return getattr(importlib.import_module(module), attr)
+    load.__qualname__ = f"lazy({module!r}, {attr!r})"
+    return load
 
 
 def _none():

@@ -7,17 +7,7 @@ on a scaled-down simulator.  Mathematics: docs/theory/allenzhu_li2020.md.
 ('allenzhu_li2020', 6)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _reproductions():
-    from .reproductions import REPRODUCTIONS
-    return REPRODUCTIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -28,5 +18,6 @@ PAPER = Paper(
     contains="multi-view data simulator: the view lottery of single networks, single-view "
              "error, ensemble gain, knowledge distillation, self-distillation, random-feature "
              "ensembles (6 claims)",
-    claims=_claims, reproductions=_reproductions,
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    reproductions=lazy(__name__ + ".reproductions", "REPRODUCTIONS"),
     docs="docs/theory/allenzhu_li2020.md")

@@ -6,22 +6,7 @@ self-distillation with a ground-truth weight alpha.  Mathematics: docs/theory/bo
 ('borup2021', 10)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _derivations():
-    from .derivations import DERIVATIONS
-    return DERIVATIONS
-
-
-def _reproductions():
-    from .reproductions import REPRODUCTIONS
-    return REPRODUCTIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -33,5 +18,7 @@ PAPER = Paper(
              "the first fit, limit = ridge with lam/alpha, linear rate, dampening, "
              "sparsification bounds, a refuted reading of the README, the official toy "
              "numbers (10 claims)",
-    claims=_claims, derivations=_derivations, reproductions=_reproductions,
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    derivations=lazy(__name__ + ".derivations", "DERIVATIONS"),
+    reproductions=lazy(__name__ + ".reproductions", "REPRODUCTIONS"),
     docs="docs/theory/borup2021.md")

@@ -8,17 +8,7 @@ docs/theory/das2023.md.
 ('das2023', 8)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _derivations():
-    from .derivations import DERIVATIONS
-    return DERIVATIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -28,4 +18,5 @@ PAPER = Paper(
     contains="one fixed-ridge self-distillation step under label noise: exact Taylor and "
              "risk identities, the optimal weight xi* and its sign, xi* > 1 in high noise, "
              "no gain at the teacher's optimum or on isotropic designs (8 claims)",
-    claims=_claims, derivations=_derivations, docs="docs/theory/das2023.md")
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    derivations=lazy(__name__ + ".derivations", "DERIVATIONS"), docs="docs/theory/das2023.md")

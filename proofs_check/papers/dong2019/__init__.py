@@ -7,22 +7,7 @@ docs/theory/dong2019.md.
 ('dong2019', 9)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _derivations():
-    from .derivations import DERIVATIONS
-    return DERIVATIONS
-
-
-def _reproductions():
-    from .reproductions import REPRODUCTIONS
-    return REPRODUCTIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -33,5 +18,7 @@ PAPER = Paper(
     contains="kernel-regime (NTK) forms of the abstract's claims: the two kernels, the "
              "anisotropic fitting rate, distillation as early stopping, soft, hard and "
              "re-anchored self-distillation, finite width (9 claims)",
-    claims=_claims, derivations=_derivations, reproductions=_reproductions,
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    derivations=lazy(__name__ + ".derivations", "DERIVATIONS"),
+    reproductions=lazy(__name__ + ".reproductions", "REPRODUCTIONS"),
     docs="docs/theory/dong2019.md")

@@ -6,22 +6,7 @@ sparsification.  Mathematics: docs/theory/mobahi2020.md.
 ('mobahi2020', 15)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _derivations():
-    from .derivations import DERIVATIONS
-    return DERIVATIONS
-
-
-def _reproductions():
-    from .reproductions import REPRODUCTIONS
-    return REPRODUCTIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -30,5 +15,7 @@ PAPER = Paper(
     authors="Mobahi, Farajtabar & Bartlett", year=2020, arxiv="2002.05715",
     contains="eps-constrained self-distillation in a Hilbert space: KKT closed form, "
              "collapse, rounds before collapse, sparsification of B_t (15 claims)",
-    claims=_claims, derivations=_derivations, reproductions=_reproductions,
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    derivations=lazy(__name__ + ".derivations", "DERIVATIONS"),
+    reproductions=lazy(__name__ + ".reproductions", "REPRODUCTIONS"),
     docs="docs/theory/mobahi2020.md")

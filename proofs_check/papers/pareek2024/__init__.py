@@ -7,22 +7,7 @@ to r; the oracle weights need high precision.  Mathematics: docs/theory/pareek20
 ('pareek2024', 10)
 """
 
-from ...paper import Paper
-
-
-def _claims():
-    from .claims import CLAIMS
-    return CLAIMS
-
-
-def _derivations():
-    from .derivations import DERIVATIONS
-    return DERIVATIONS
-
-
-def _reproductions():
-    from .reproductions import REPRODUCTIONS
-    return REPRODUCTIONS
+from ...paper import Paper, lazy
 
 
 PAPER = Paper(
@@ -32,5 +17,7 @@ PAPER = Paper(
     contains="repeated fixed-ridge self-distillation in linear regression: polynomial "
              "filters, the r-step oracle, separation from ridge and one step, weight "
              "blow-up (10 claims)",
-    claims=_claims, derivations=_derivations, reproductions=_reproductions,
+    claims=lazy(__name__ + ".claims", "CLAIMS"),
+    derivations=lazy(__name__ + ".derivations", "DERIVATIONS"),
+    reproductions=lazy(__name__ + ".reproductions", "REPRODUCTIONS"),
     docs="docs/theory/pareek2024.md")
