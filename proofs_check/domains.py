@@ -17,6 +17,11 @@ covers and its parameter ranges per tier (``proofs-check domains`` prints them):
   the exact value (checked against rational arithmetic when built);
 * ``levels`` (:func:`level_bases`): 2-4 well-separated levels (exact, with multiplicities)
   at kappa from 1e2 to 1.4e14, e.g. levels 2^-40, 2^-20, 1 (~1e-12, 1e-6, 1);
+
+Every fixed spectral problem keeps kappa below 1/(10 K u) (u = 2^-52), the float64
+engine's threshold of singularity, so that float64-only code (a claim's own float64
+checks, the derivations' numeric steps) sees G as positive definite; the counterexample
+search goes beyond it (there float64 fails and mp decides);
 * ``small`` (:func:`small_bases`): K = 1, 2, 3 with every spectral shape: lambda I, two
   levels at kappa 16 to 1.4e14, a cluster of relative width 2^-40 (~1e-12), exact repeats
   (2 + 1, 1 + 2), three distinct levels, a generic rotation;
@@ -48,7 +53,7 @@ from theory.kernels import gaussian_gram, matern_gram
 __all__ = ["kernel_bases", "rotated_spectrum", "green_gram_1d", "make_targets", "spectrum", "check_tier",
            "TIERS", "GREEN_KERNELS", "FAMILIES", "Family", "SpectralProblem", "spectral_problem",
            "exact_bases", "level_bases", "small_bases", "aligned_bases", "spectral_bases",
-           "MIXINGS", "ALIGNMENTS", "gram_scale"]
+           "MIXINGS", "ALIGNMENTS", "gram_scale", "round_threshold"]
 
 TIERS = ("fast", "full")
 
@@ -355,8 +360,8 @@ FAMILIES = {f.name: f for f in (
     Family("green", "Green's-function kernels of Sobolev regularisers (smooth, graded "
            "spectra; docs/theory/mobahi2020.md §3) on sorted points in [0, 1]",
            "3 kernels x K in {5, 12, 40}", "3 kernels x K in {2, 3, 5, 8, 12, 20, 40, 80, 200}"),
-    Family("gaussian", "Gaussian kernels on points in [0, 1]^dim (fast-decaying spectra, "
-           "kappa up to ~1e15)", "dim 1-3 x K in {10, 30}", "dim 1-3 x K in {3, ..., 200}"),
+    Family("gaussian", "Gaussian kernels on points in [0, 1]^dim (fast-decaying spectra; "
+           "kappa grows fast with K)", "dim 1-3 x K in {10, 30}", "dim 1-3 x K in {3, ..., 200}"),
     Family("matern", "Matern kernels (polynomially decaying spectra)",
            "nu = 1.5, dim 1-3 x K in {10, 30}", "nu in {0.5, 1.5, 2.5}, dim 1-3, K 3-200"),
     Family("spectrum", "rotated prescribed spectra: lambda I (exact), geometric kappa 10 to "
@@ -368,7 +373,7 @@ FAMILIES = {f.name: f for f in (
            "adds K up to 16 and kappa up to 2^44"),
     Family("levels", "2-4 well-separated levels with multiplicities at large kappa "
            "(e.g. 2^-40, 2^-20, 1 ~ 1e-12, 1e-6, 1)",
-           "K 4-8, kappa 2^7 (1e2), 2^27 (1e8), 2^40 (1e12), 2^44, 2^47 (1.4e14)",
+           "K 3-8, kappa 2^7 (1e2), 2^27 (1e8), 2^40 (1e12), 2^44, 2^47 (1.4e14)",
            "kappa 2^7 to 2^47 in seven steps x 2, 3, 4 levels"),
     Family("small", "K = 1, 2, 3 with every spectral shape: lambda I, two levels, a "
            "cluster of width 2^-40, repeats 2+1 and 1+2, three levels, a generic rotation",
@@ -395,7 +400,7 @@ _LEVELS = [("diagonal", 6, (2.0**-40, 2.0**-20, 1.0), (2, 2, 2)),
            ("householder", 4, (2.0**-7, 1.0), (2, 2)),
            ("householder", 8, (2.0**-27, 1.0), (4, 4)),
            ("householder", 8, (2.0**-44, 2.0**-30, 2.0**-15, 1.0), (2, 2, 2, 2)),
-           ("diagonal", 5, (2.0**-47, 1.0), (2, 3))]
+           ("diagonal", 3, (2.0**-47, 1.0), (1, 2))]
 _LEVELS_FULL = [(("householder" if n % 2 else "diagonal"), 8,
                  tuple(2.0 ** -round(e * (n - 1 - i) / (n - 1)) for i in range(n)),
                  {2: (4, 4), 3: (3, 3, 2), 4: (2, 2, 2, 2)}[n])
@@ -472,3 +477,52 @@ def spectral_bases(tier, seed, m=None):
     """The four spectral families (exact, levels, small, aligned), in that order."""
     return (exact_bases(tier, seed, m) + level_bases(tier, seed, m) + small_bases(tier, seed, m)
             + aligned_bases(tier, seed, m))
+
+
+# ---------------------------------------------------------------------------------------
+# Budgets at the thresholds of later rounds (eps-constrained self-distillation)
+
+def _squared_norm_after(d, w2, Keps, rounds):
+    """||y_rounds||^2 after ``rounds`` rounds of the eigenbasis recursion (float64)."""
+    from theory import secular_root_f64
+    for _ in range(rounds):
+        c = secular_root_f64(w2, d, Keps)
+        a = d / (c + d)
+        w2 = w2 * a * a
+    return float(np.sum(w2))
+
+
+def round_threshold(G, y, n):
+    """eps*_n: the budget at which the collapse round T moves from n - 1 to n (T >= n iff
+    eps < eps*_n), located in float64 to ~1e-13 relative for a well-conditioned G.
+
+    eps*_1 = ||y||^2/K (the collapse threshold); for n >= 2, eps*_n is the root of
+    ||y_{n-1}(eps)||^2 = K eps between ||y||^2/(K (n + 1)^2) (where T >= ceil(r_0 - 1) >= n)
+    and eps*_{n-1} (docs/theory/mobahi2020.md §5).  Several classes: Frobenius norms.
+
+    >>> G = np.eye(2) * 0.5
+    >>> y = np.array([1.0, 1.0])
+    >>> e2 = round_threshold(G, y, 2)   # kappa = 1: r_t = r_0 - t, so r_0 = 2 exactly
+    >>> abs(float(np.sum(y ** 2)) / (2 * e2) - 4) < 1e-12
+    True
+    """
+    from scipy.optimize import brentq
+    Gf, yf = np.asarray(G, float), np.asarray(y, float)
+    K = Gf.shape[0]
+    d, Q = np.linalg.eigh(Gf)
+    d = np.maximum(d, 0.0)
+    z = Q.T @ yf
+    w2 = z * z if z.ndim == 1 else np.sum(z * z, axis=1)
+    sq = float(np.sum(yf * yf))
+    w2 = w2 * (sq / float(np.sum(w2)))  # ||z|| = ||y|| exactly, as the engine does
+    hi = sq / K
+    for k in range(2, n + 1):
+        lo = sq / (K * (k + 1) ** 2)
+
+        def g(log_eps, k=k):
+            eps = math.exp(log_eps)
+            return _squared_norm_after(d, w2, K * eps, k - 1) / (K * eps) - 1
+
+        top = math.log(hi) + math.log1p(-1e-12)
+        hi = math.exp(brentq(g, math.log(lo), top, xtol=1e-15, rtol=1e-15))
+    return hi

@@ -11,8 +11,7 @@ self-distillation engine from a *spectral parametrisation* (:class:`SearchSpec`)
   cluster of relative width 2^-40; exactly repeated eigenvalues are exact in G;
 * the alignment of y (:data:`proofs_check.domains.ALIGNMENTS`) and the number of classes;
 * eps: a relative budget K eps/||y||^2, or the threshold of round n (n = 1..6) moved by a
-  relative offset (1e-9 to 1e-3) to either side (:func:`~proofs_check.papers.mobahi2020.
-  domains.round_threshold`).
+  relative offset (1e-9 to 1e-3) to either side (:func:`~proofs_check.domains.round_threshold`).
 
 Every drawn instance lies inside the *envelope* of the claim's fixed domain (its range of K,
 condition number, relative budget and classes: a claim whose domain stops at kappa = 1e4
@@ -120,7 +119,7 @@ class SearchSpec:
         if self.eps_mode == "rel":
             eps = self.eps_value * sq / K
         elif self.eps_mode == "round":
-            from .papers.mobahi2020.domains import round_threshold
+            from .domains import round_threshold
             eps = round_threshold(p.G, p.y, int(self.eps_value)) * (1 + self.offset)
         else:
             raise ValueError(f"eps_mode {self.eps_mode!r} must be 'rel' or 'round'")
@@ -470,6 +469,7 @@ def search_claim(claim, budget_seconds=DEFAULT_BUDGET_SECONDS, seed=0, *, tier="
 
 
 _INSTANCE_MEMO = {}
+_SEARCHING = False
 
 
 def search_instances(claim, tier="fast", seed=0, max_examples=DEFAULT_RUN_EXAMPLES,
@@ -483,19 +483,25 @@ def search_instances(claim, tier="fast", seed=0, max_examples=DEFAULT_RUN_EXAMPL
     max_examples) in this process (forked workers inherit it).
     """
     from .check import DEFAULT_DPS
+    global _SEARCHING
     dps = DEFAULT_DPS if dps is None else dps
-    if claim.engine.name not in SEARCH_ENGINES:
-        return []
+    if claim.engine.name not in SEARCH_ENGINES or _SEARCHING:
+        return []  # (re-entered through a claim_domain that appends the search: no recursion)
     key = (claim.id, tier, seed, max_examples, keep)
     if key in _INSTANCE_MEMO:
         return list(_INSTANCE_MEMO[key])
+    _SEARCHING = True
     try:
-        env = _claim_envelope(claim, tier, seed)
-    except InputError:
-        _INSTANCE_MEMO[key] = []
-        return []
-    res = SearchResult(claim.id, "survived", seed, max_examples=max_examples)
-    searcher, failure = _run(claim, env, seed * 7919 + 1, max_examples, None, dps, False, res)
+        try:
+            env = _claim_envelope(claim, tier, seed)
+        except InputError:
+            _INSTANCE_MEMO[key] = []
+            return []
+        res = SearchResult(claim.id, "survived", seed, max_examples=max_examples)
+        searcher, failure = _run(claim, env, seed * 7919 + 1, max_examples, None, dps, False,
+                                 res)
+    finally:
+        _SEARCHING = False
     if failure is not None:
         out = [failure.build()]
     else:

@@ -4,14 +4,14 @@ families (:mod:`proofs_check.domains`) crossed with data-fit budgets eps.
 Budgets eps = rel ||y||^2 / K run from just below the collapse threshold (rel = 1 - 1e-3)
 down to rel = 1.2e-4 (fast tier) or 1e-7 (full tier) (docs/theory/mobahi2020.md §5).  The
 spectral families (exact repeats, few levels at kappa up to 1.4e14, K = 1..3, aligned
-targets) get a few budgets each, never so small that an ill-conditioned problem needs
-hundreds of rounds.  Besides the budgets, eps is placed next to the threshold of a later
-round (:func:`round_threshold`): just below eps*_n the trajectory lasts n rounds and its
-last norm ||y_{n-1}||^2 exceeds K eps by a relative 1e-9 (c_{n-1} is then ~1e9 times its
-size at earlier rounds); just above, it lasts n - 1 rounds and its last norm lands just
-under K eps.  The fast tier is a few dozen to a hundred and fifty instances per claim,
-ordered so that the small, few-round ones (which the mp engine re-checks) come first; the
-full tier is thousands.
+targets) get one budget each on the fast tier, never so small that an ill-conditioned
+problem needs hundreds of rounds.  Besides the budgets, eps is placed next to the threshold
+of a later round (:func:`~proofs_check.domains.round_threshold`, re-exported here): just
+below eps*_n the trajectory lasts n rounds and its last norm ||y_{n-1}||^2 exceeds K eps by
+a relative 1e-9 (c_{n-1} is then ~1e9 times its size at earlier rounds); just above, it
+lasts n - 1 rounds and its last norm lands just under K eps.  The fast tier is about 80 to
+115 instances per claim, ordered so that the small, few-round ones (which the mp engine
+re-checks) come first; the full tier is thousands.
 
 >>> inst = standard_domain("fast", 0)
 >>> len(inst) >= 20, len({i.id for i in inst}) == len(inst)
@@ -19,12 +19,12 @@ full tier is thousands.
 """
 
 import functools
-import math
 
 import numpy as np
 
 from ...claim import Instance
-from ...domains import (check_tier, kernel_bases, rotated_spectrum, spectral_bases, spectrum)
+from ...domains import (check_tier, kernel_bases, rotated_spectrum, round_threshold,
+                        spectral_bases, spectrum)
 
 __all__ = ["standard_domain", "multiclass_domain", "threshold_domain", "budgets",
            "round_threshold", "THRESHOLD_OFFSET"]
@@ -50,52 +50,6 @@ def _instance(family, label, G, y, rel, params):
     eps = rel * float(np.sum(np.asarray(y) ** 2)) / G.shape[0]
     return Instance(id=f"{label}-eps{rel:.6g}", family=family, G=G, y=y, eps=eps,
                     params=tuple(params) + (("eps_rel", rel),))
-
-
-def _squared_norm_after(d, w2, Keps, rounds):
-    """||y_rounds||^2 after ``rounds`` rounds of the eigenbasis recursion (float64)."""
-    from theory import secular_root_f64
-    for _ in range(rounds):
-        c = secular_root_f64(w2, d, Keps)
-        a = d / (c + d)
-        w2 = w2 * a * a
-    return float(np.sum(w2))
-
-
-def round_threshold(G, y, n):
-    """eps*_n: the budget at which the collapse round T moves from n - 1 to n (T >= n iff
-    eps < eps*_n), located in float64 to ~1e-13 relative for a well-conditioned G.
-
-    eps*_1 = ||y||^2/K (the collapse threshold); for n >= 2, eps*_n is the root of
-    ||y_{n-1}(eps)||^2 = K eps between ||y||^2/(K (n + 1)^2) (where T >= ceil(r_0 - 1) >= n)
-    and eps*_{n-1} (docs/theory/mobahi2020.md §5).  Several classes: Frobenius norms.
-
-    >>> G = np.eye(2) * 0.5
-    >>> y = np.array([1.0, 1.0])
-    >>> e2 = round_threshold(G, y, 2)   # kappa = 1: r_t = r_0 - t, so r_0 = 2 exactly
-    >>> abs(float(np.sum(y ** 2)) / (2 * e2) - 4) < 1e-12
-    True
-    """
-    from scipy.optimize import brentq
-    Gf, yf = np.asarray(G, float), np.asarray(y, float)
-    K = Gf.shape[0]
-    d, Q = np.linalg.eigh(Gf)
-    d = np.maximum(d, 0.0)
-    z = Q.T @ yf
-    w2 = z * z if z.ndim == 1 else np.sum(z * z, axis=1)
-    sq = float(np.sum(yf * yf))
-    w2 = w2 * (sq / float(np.sum(w2)))  # ||z|| = ||y|| exactly, as the engine does
-    hi = sq / K
-    for k in range(2, n + 1):
-        lo = sq / (K * (k + 1) ** 2)
-
-        def g(log_eps, k=k):
-            eps = math.exp(log_eps)
-            return _squared_norm_after(d, w2, K * eps, k - 1) / (K * eps) - 1
-
-        top = math.log(hi) + math.log1p(-1e-12)
-        hi = math.exp(brentq(g, math.log(lo), top, xtol=1e-15, rtol=1e-15))
-    return hi
 
 
 def _threshold_instances(family, label, G, y, params, rounds, sides):
