@@ -47,7 +47,7 @@ from .decision import MAX_ABSORBED, tolerance, valid_cond
 __all__ = ["ClaimResult", "MutantResult", "InstanceResult", "InstanceRecord", "Screen",
            "check_claim", "claim_domain", "instance_record", "screen_mutant", "confirm_mutant",
            "assemble", "forced_mp", "ResultCache", "TrajectoryCache", "DEFAULT_DPS", "Undecided",
-           "ClaimCodeError", "Skipped", "decide_instance"]
+           "ClaimCodeError", "Skipped", "decide_instance", "full_domain"]
 
 DEFAULT_DPS = 50
 
@@ -365,6 +365,17 @@ def claim_domain(claim, tier, seed):
     return domain
 
 
+def full_domain(claim, tier, seed, search=0):
+    """The claim's fixed domain, then (``search`` > 0) the instances found by ``search``
+    examples of the counterexample search (:func:`proofs_check.search.search_instances`:
+    deterministic in the seed, memoised per process)."""
+    domain = claim_domain(claim, tier, seed)
+    if search:
+        from .search import search_instances
+        domain = domain + search_instances(claim, tier, seed, max_examples=search)
+    return domain
+
+
 @dataclass
 class InstanceRecord:
     """Everything the verdict needs from one instance (plain data: cacheable, picklable)."""
@@ -450,9 +461,11 @@ def assemble(claim, records, mutant_results, seconds=0.0):
     return r
 
 
-def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None):
+def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None,
+                search=0):
     """Check ``claim`` and refute its mutants; return a :class:`ClaimResult` (serially, in
-    this process; :mod:`proofs_check.runner` runs the same steps in parallel).
+    this process; :mod:`proofs_check.runner` runs the same steps in parallel).  ``search``:
+    counterexample-search examples appended to the fixed domain (:func:`full_domain`).
 
     Never raises for a fault of the claim's own code: that becomes an ``error`` result
     naming the claim and the instance.
@@ -460,7 +473,7 @@ def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progres
     t0 = time.perf_counter()
     cache = cache if cache is not None else ResultCache(dps)
     try:
-        domain = claim_domain(claim, tier, seed)
+        domain = full_domain(claim, tier, seed, search)
     except ProofsCheckError as exc:
         return ClaimResult(claim.id, "error", message=str(exc), expected=claim.expected)
     if not domain:

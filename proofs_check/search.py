@@ -68,6 +68,10 @@ SEARCH_MAX_K = 8
 SEARCH_MAX_EXP = 47
 #: Calls Hypothesis may spend shrinking a counterexample (deterministic cap).
 SHRINK_CALLS = 150
+#: After a counterexample at K = k, a new search restricted to K <= k - 1 draws this many
+#: examples (Hypothesis' shrinker can stall at a K whose smaller neighbours need a different
+#: spectrum); repeated until no smaller K fails.
+DESCENT_EXAMPLES = 40
 #: Engines whose instances the search knows how to build.
 SEARCH_ENGINES = ("self_distill",)
 
@@ -232,11 +236,10 @@ def _strategy(env):
         classes = draw(st.sampled_from(env.classes))
         eps_mode = draw(st.sampled_from(("rel", "round")))
         if eps_mode == "rel":
-            lo = math.ceil(8 * math.log10(env.rel_min))
-            hi = math.floor(8 * math.log10(env.rel_max))
-            k = draw(st.integers(min(lo, hi), hi))
-            # 10^(k/8) shaded by 1 %: never an integer r_0 = rel^(-1/2) (undecidable at kappa = 1)
-            value, offset = 10 ** (k / 8) * 0.99, 0.0
+            # a log grid of 65 budgets from the domain's largest (few rounds: the simplest,
+            # where shrinking goes) to its smallest
+            u = draw(st.integers(0, 64))
+            value, offset = env.rel_max * (env.rel_min / env.rel_max) ** (u / 64), 0.0
         else:
             value = float(draw(st.integers(1, 6)))
             offset = draw(st.sampled_from(_OFFSETS))
@@ -395,6 +398,7 @@ def _run(claim, env, seed, max_examples, deadline, dps, mp_inconclusive, res):
     def prop(spec):
         searcher(spec)
 
+    from hypothesis.errors import HypothesisException, Unsatisfiable
     failure = None
     try:
         prop()
@@ -402,6 +406,11 @@ def _run(claim, env, seed, max_examples, deadline, dps, mp_inconclusive, res):
         failure = exc.spec
     except _Stop:
         pass
+    except Unsatisfiable:
+        pass  # no draw fell inside the claim's domain: nothing searched (res.searched says so)
+    except HypothesisException as exc:  # e.g. Flaky: the search itself misbehaved
+        raise InputError(f"the counterexample search of {claim.id} failed: "
+                         f"{type(exc).__name__}: {exc}") from exc
     return searcher, failure
 
 
@@ -426,6 +435,21 @@ def _claim_envelope(claim, tier, seed):
             return env
         _ENVELOPES[key] = env
     return _ENVELOPES[key]
+
+
+def _descend(claim, env, seed, failure, searcher, dps, mp_inconclusive, res, deadline):
+    """Smallest K: after a counterexample at K = k, search K <= k - 1 (DESCENT_EXAMPLES draws,
+    until ``deadline`` if given); a failure there is shrunk in turn."""
+    import dataclasses
+    while failure is not None and failure.K > env.K_min:
+        sub = dataclasses.replace(env, K_max=failure.K - 1)
+        s2, f2 = _run(claim, sub, seed * 31 + failure.K, DESCENT_EXAMPLES, deadline, dps,
+                      mp_inconclusive, res)
+        searcher.seen += s2.seen
+        if f2 is None:
+            break
+        failure = f2
+    return failure
 
 
 def _finish(claim, res, searcher, failure, dps, t0):
@@ -465,6 +489,10 @@ def search_claim(claim, budget_seconds=DEFAULT_BUDGET_SECONDS, seed=0, *, tier="
                        envelope=asdict(env))
     searcher, failure = _run(claim, env, seed, max_examples, t0 + float(budget_seconds), dps,
                              True, res)
+    first = searcher.first_fail
+    failure = _descend(claim, env, seed, failure, searcher, dps, True, res,
+                       time.monotonic() + max(5.0, 0.25 * float(budget_seconds)))
+    searcher.first_fail = first
     return _finish(claim, res, searcher, failure, dps, t0)
 
 
@@ -500,6 +528,7 @@ def search_instances(claim, tier="fast", seed=0, max_examples=DEFAULT_RUN_EXAMPL
         res = SearchResult(claim.id, "survived", seed, max_examples=max_examples)
         searcher, failure = _run(claim, env, seed * 7919 + 1, max_examples, None, dps, False,
                                  res)
+        failure = _descend(claim, env, seed * 7919 + 1, failure, searcher, dps, False, res, None)
     finally:
         _SEARCHING = False
     if failure is not None:
