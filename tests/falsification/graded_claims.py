@@ -135,10 +135,11 @@ def _first_round_keeps(fraction):
         if r0 < 2:
             return Outcome.skip("needs ||y||^2 >= 4 K eps (r_0 >= 2)")
         k = min(range(traj.K), key=lambda i: traj.B[1][i])
+        d = traj.eigenvalues
+        kappa = float(d[-1] / d[0]) if d[0] > 0 else float("inf")
         return Outcome.compare(traj.B[1][k], ">=", like(traj, fraction),
                                detail=f"B_1 = {float(traj.B[1][k]):.3g} at d = "
-                                      f"{float(traj.eigenvalues[k]):.3g}, kappa = "
-                                      f"{float(traj.eigenvalues[-1] / traj.eigenvalues[0]):.3g}")
+                                      f"{float(d[k]):.3g}, kappa = {kappa:.3g}")
     return evaluate
 
 
