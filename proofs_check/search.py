@@ -2,7 +2,7 @@
 
 A claim's fixed domain is a finite list; a false statement whose counterexamples lie between
 its points survives it.  The search draws further instances of the eps-constrained
-self-distillation engine from a *spectral parametrisation* (:class:`SearchSpec`):
+self-distillation engine from a *spectral parametrisation* (:class:`SearchPoint`):
 
 * K (the problem size, first, so that shrinking minimises it);
 * how the eigenvectors are laid out (:data:`proofs_check.domains.MIXINGS`: diagonal,
@@ -32,8 +32,8 @@ Two entry points:
 
 The search needs Hypothesis (``pip install hypothesis``).
 
->>> spec = SearchSpec(K=2, mixing="diagonal", levels=(2.0**-20, 1.0), mults=(1, 1))
->>> inst = spec.build()
+>>> point = SearchPoint(K=2, mixing="diagonal", levels=(2.0**-20, 1.0), mults=(1, 1))
+>>> inst = point.build()
 >>> inst.K, inst.family, float(inst.G[0, 0]) == 2.0**-21
 (2, 'search', True)
 """
@@ -49,7 +49,7 @@ from theory.errors import InputError, ProofsCheckError
 from .claim import Instance
 from .domains import ALIGNMENTS, FAMILIES, spectral_problem
 
-__all__ = ["SearchSpec", "SearchResult", "Envelope", "search_claim", "search_instances",
+__all__ = ["SearchPoint", "SearchResult", "Envelope", "search_claim", "search_instances",
            "render_search", "domains_listing", "envelope_of", "DEFAULT_BUDGET_SECONDS",
            "DEFAULT_RUN_EXAMPLES", "SEARCH_MAX_K", "SEARCH_ENGINES"]
 
@@ -80,7 +80,7 @@ _OFFSETS = (-1e-9, 1e-9, -1e-6, 1e-6, -1e-3, 1e-3)
 
 
 @dataclass(frozen=True)
-class SearchSpec:
+class SearchPoint:
     """One point of the spectral parametrisation (see the module docstring).
 
     ``levels``: relative eigenvalue levels, ascending, the largest 1 (ignored for mixing
@@ -133,7 +133,7 @@ class SearchSpec:
                         params=params)
 
     def region(self):
-        """The coarse region of the parametrisation this spec lies in (for coverage)."""
+        """The coarse region of the parametrisation this point lies in (for coverage)."""
         p = self.problem()
         kappa = p.kappa
         return {"K": self.K, "mixing": self.mixing,
@@ -146,7 +146,7 @@ class SearchSpec:
                                       or max(self.mults) > 1))}
 
 
-def _code(inst, spec):
+def _code(inst, point):
     """Python source that rebuilds ``inst`` without the search (exact float literals)."""
     def arr(a):
         return "np.array(" + repr(np.asarray(a, float).tolist()) + ")"
@@ -156,8 +156,8 @@ def _code(inst, spec):
         f"G = {arr(inst.G)}",
         f"y = {arr(inst.y)}",
         f"inst = Instance({inst.id!r}, 'search', G=G, y=y, eps={float(inst.eps)!r})",
-        "# or: from proofs_check.search import SearchSpec",
-        f"#     inst = SearchSpec(**{asdict(spec)!r}).build()",
+        "# or: from proofs_check.search import SearchPoint",
+        f"#     inst = SearchPoint(**{asdict(point)!r}).build()",
     ])
 
 
@@ -205,12 +205,12 @@ def envelope_of(domain):
 
 
 def _strategy(env):
-    """Hypothesis strategy of :class:`SearchSpec` inside ``env``; draws are ordered so that
+    """Hypothesis strategy of :class:`SearchPoint` inside ``env``; draws are ordered so that
     shrinking minimises K first, then the spectrum, the alignment, the classes and eps."""
     from hypothesis import strategies as st
 
     @st.composite
-    def specs(draw):
+    def points(draw):
         K = draw(st.integers(env.K_min, env.K_max))
         mixings = ["diagonal"] + (["ab"] if K >= 2 and env.exp_max >= 1 else []) + \
             (["householder"] if K >= 4 else []) + ["rotation"]
@@ -244,10 +244,10 @@ def _strategy(env):
             value = float(draw(st.integers(1, 6)))
             offset = draw(st.sampled_from(_OFFSETS))
         seed = draw(st.integers(0, 3))
-        return SearchSpec(K, mixing, levels, mults, kexp, alignment, classes, eps_mode, value,
+        return SearchPoint(K, mixing, levels, mults, kexp, alignment, classes, eps_mode, value,
                           offset, seed)
 
-    return specs()
+    return points()
 
 
 @dataclass
@@ -278,9 +278,9 @@ class SearchResult:
 class _Failure(Exception):
     """Raised inside the Hypothesis property when an instance fails (mp-confirmed)."""
 
-    def __init__(self, spec):
-        super().__init__(spec.key())
-        self.spec = spec
+    def __init__(self, point):
+        super().__init__(point.key())
+        self.point = point
 
 
 class _Stop(BaseException):
@@ -301,23 +301,23 @@ class _Searcher:
         self.claim, self.env, self.dps = claim, env, dps
         self.mp_inconclusive, self.deadline, self.res = mp_inconclusive, deadline, res
         self.cache = ResultCache(dps)
-        self.memo = {}          # spec -> margin (None: not decided) or "fail"
+        self.memo = {}          # point -> margin (None: not decided) or "fail"
         self.first_fail = None
         self.after_fail = 0
-        self.seen = []          # (margin, spec) of decided instances
+        self.seen = []          # (margin, point) of decided instances
 
-    def _count(self, spec):
-        for k, v in spec.region().items():
+    def _count(self, point):
+        for k, v in point.region().items():
             self.res.regions.setdefault(k, {})
             key = str(v)
             self.res.regions[k][key] = self.res.regions[k].get(key, 0) + 1
 
-    def evaluate(self, spec):
+    def evaluate(self, point):
         """'fail', a float margin, or None (rejected, skipped, undecided, error)."""
         from hypothesis import assume
         from .check import Skipped, Undecided, _evaluate, decide_instance
         try:
-            inst = spec.build()
+            inst = point.build()
         except (ValueError, ArithmeticError, ProofsCheckError):
             self.res.rejected += 1  # not exact in float64, no threshold, ...
             assume(False)
@@ -325,7 +325,7 @@ class _Searcher:
             self.res.rejected += 1
             assume(False)
         self.res.searched += 1
-        self._count(spec)
+        self._count(point)
         claim, engine = self.claim, self.claim.engine
         what = f"{claim.id} on {inst.id}"
         try:
@@ -350,7 +350,7 @@ class _Searcher:
                     return "fail"
                 return float(result.margin)
             # inconclusive in float64, and mp is left to the run: a candidate to append
-            self.seen.append((-math.inf, spec))
+            self.seen.append((-math.inf, point))
             return None
         except Skipped:
             self.res.skipped += 1
@@ -360,10 +360,10 @@ class _Searcher:
             self.res.errors += 1
         return None
 
-    def __call__(self, spec):
+    def __call__(self, point):
         from hypothesis import target
-        if spec in self.memo:
-            val = self.memo[spec]
+        if point in self.memo:
+            val = self.memo[point]
         else:
             if self.first_fail is None:
                 if self.deadline is not None and time.monotonic() > self.deadline:
@@ -372,14 +372,14 @@ class _Searcher:
                 self.after_fail += 1
                 if self.after_fail > SHRINK_CALLS:
                     return  # enough shrinking: a new candidate counts as passing
-            val = self.evaluate(spec)
-            self.memo[spec] = val
+            val = self.evaluate(point)
+            self.memo[point] = val
         if val == "fail":
             if self.first_fail is None:
-                self.first_fail = spec
-            raise _Failure(spec)
+                self.first_fail = point
+            raise _Failure(point)
         if val is not None:
-            self.seen.append((val, spec))
+            self.seen.append((val, point))
             target(max(-1e6, min(1e6, -val)), label="smallness of the margin")
 
 
@@ -395,15 +395,15 @@ def _run(claim, env, seed, max_examples, deadline, dps, mp_inconclusive, res):
               phases=(Phase.generate, Phase.target, Phase.shrink), print_blob=False,
               verbosity=Verbosity.quiet)
     @given(_strategy(env))
-    def prop(spec):
-        searcher(spec)
+    def prop(point):
+        searcher(point)
 
     from hypothesis.errors import HypothesisException, Unsatisfiable
     failure = None
     try:
         prop()
     except _Failure as exc:
-        failure = exc.spec
+        failure = exc.point
     except _Stop:
         pass
     except Unsatisfiable:
@@ -458,7 +458,7 @@ def _finish(claim, res, searcher, failure, dps, t0):
     decided = [(m, s) for m, s in searcher.seen if m != -math.inf]
     if decided:
         m, s = min(decided, key=lambda x: x[0])
-        res.worst_margin, res.worst = m, {"spec": asdict(s), "id": s.build().id}
+        res.worst_margin, res.worst = m, {"point": asdict(s), "id": s.build().id}
     if failure is None:
         res.status = "survived"
         return res
@@ -467,7 +467,7 @@ def _finish(claim, res, searcher, failure, dps, t0):
     result, out = decide_instance(claim, inst, searcher.cache, dps, force_mp=True)
     res.status = "refuted" if not result.holds else "survived"
     res.first_failure_K = searcher.first_fail.K if searcher.first_fail else None
-    res.counterexample = {"spec": asdict(failure), "instance": inst.describe(),
+    res.counterexample = {"point": asdict(failure), "instance": inst.describe(),
                           "margin": result.margin, "decided_by": result.decided_by,
                           "detail": result.detail, "code": _code(inst, failure)}
     res.instances = [inst]

@@ -51,7 +51,8 @@ def _levels(ctx, vals):
 @pytest.mark.parametrize("tier", ["fast", "full"])
 def test_every_family_is_documented_and_labels_are_unique(tier):
     for m in (None, 2, 3):
-        bases = spectral_bases(tier, 0, m) + kernel_bases(tier, 0, m)
+        # (the full tier's kernels take seconds to build and are unchanged here)
+        bases = spectral_bases(tier, 0, m) + (kernel_bases(tier, 0, m) if tier == "fast" else [])
         labels = [b[1] for b in bases]
         assert len(set(labels)) == len(labels)
         assert {b[0] for b in bases} <= set(FAMILIES)
@@ -201,6 +202,7 @@ def test_mobahi_domains_hold_the_new_families_in_budget():
     assert all(i.K <= 3 for i in std[:3])
 
 
+@pytest.mark.slow
 def test_the_full_tier_grows_and_is_deterministic():
     a = standard_domain("full", 0)
     assert len(a) > 1000

@@ -72,8 +72,8 @@ def test_search_finds_and_shrinks_a_planted_counterexample_to_K2():
 def test_search_shrinks_to_the_smallest_K_that_fails():
     res = S.search_claim(_claim(_fails_from_K3), budget_seconds=60, seed=1, max_examples=60)
     assert res.status == "refuted" and res.counterexample["instance"]["K"] == 3
-    spec = res.counterexample["spec"]
-    assert spec["classes"] == 1 and spec["alignment"] == "generic"  # shrunk to the simplest
+    point = res.counterexample["point"]
+    assert point["classes"] == 1 and point["alignment"] == "generic"  # shrunk to the simplest
 
 
 def test_a_true_claim_survives_and_is_never_called_proved():
@@ -145,11 +145,11 @@ def test_domains_listing_names_families_ranges_and_the_search():
 
 
 def test_spec_build_is_exact_and_round_eps_lands_on_the_threshold():
-    spec = S.SearchSpec(K=4, mixing="householder", levels=(2.0**-30, 1.0), mults=(2, 2),
+    point = S.SearchPoint(K=4, mixing="householder", levels=(2.0**-30, 1.0), mults=(2, 2),
                         eps_mode="round", eps_value=2.0, offset=-1e-9)
-    inst = spec.build()
+    inst = point.build()
     from theory import self_distill
     tr = self_distill(inst.G, inst.y, inst.eps, dps=30)
     assert tr.collapse_round == 2
     assert 0 < float(tr.norms[1] ** 2 / (4 * tr.eps)) - 1 < 1e-8
-    assert spec.region()["exact_repeat"] and spec.region()["eps"] == "round2"
+    assert point.region()["exact_repeat"] and point.region()["eps"] == "round2"

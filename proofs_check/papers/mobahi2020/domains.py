@@ -132,8 +132,8 @@ def multiclass_domain(tier="fast", seed=0):
             insts.append(_instance(fam, label + "-m3", G, y, rel, params))
     if tier == "fast":
         insts = insts[::2]
-    spec = spectral_bases(tier, seed, m=2)[::2] + spectral_bases(tier, seed, m=3)[1::2]
-    for i, (fam, label, G, y, params) in enumerate(spec):
+    spectral = spectral_bases(tier, seed, m=2)[::2] + spectral_bases(tier, seed, m=3)[1::2]
+    for i, (fam, label, G, y, params) in enumerate(spectral):
         rels = (0.3, 1.2e-2) if tier == "fast" else budgets(tier)[:6]
         for rel in (rels[i % 2],) if tier == "fast" else rels:
             insts.append(_instance(fam, label, G, y, rel, params))
