@@ -14,6 +14,13 @@ for every engine and is defined once, in :mod:`proofs_check.decision`:
   margin, an invalid ``cond``).  A claim is ``refuted`` when an instance fails, else
   ``error`` when one errs, else ``undecided`` when one is undecided, else ``verified``
   (existence claims also need a witness).  Nothing that was not evaluated counts as a pass.
+* An outcome may be *strict* (``relation=">"``): a margin within tolerance of zero is then
+  never counted as holding; float64 hands it to mp, and if mp cannot separate it from zero
+  either the instance is undecided.  An *identity* (``relation="=="``) has margin
+  ``-|lhs - rhs|/scale``: float64 can refute it, mp confirms it.  An outcome may say the
+  instance is outside the claim's hypothesis (:meth:`~proofs_check.claim.Outcome.skip`):
+  the instance is *skipped* (counted, neither a pass nor a counterexample); a claim whose
+  every instance is skipped is an error.
 * A mutant is ``refuted`` when some instance makes it fail decisively; a float64
   counterexample is confirmed in mp before it counts.  An erring or undecided instance never
   refutes a mutant.
@@ -34,13 +41,13 @@ import numpy as np
 
 from theory.errors import ProofsCheckError
 
-from .claim import Outcome
+from .claim import RELATIONS, Outcome
 from .decision import MAX_ABSORBED, tolerance, valid_cond
 
 __all__ = ["ClaimResult", "MutantResult", "InstanceResult", "InstanceRecord", "Screen",
            "check_claim", "claim_domain", "instance_record", "screen_mutant", "confirm_mutant",
            "assemble", "forced_mp", "ResultCache", "TrajectoryCache", "DEFAULT_DPS", "Undecided",
-           "ClaimCodeError"]
+           "ClaimCodeError", "Skipped", "decide_instance", "full_domain"]
 
 DEFAULT_DPS = 50
 
@@ -51,6 +58,10 @@ class Undecided(ProofsCheckError):
 
 class ClaimCodeError(ProofsCheckError):
     """A claim's own code (domain or evaluate) raised, or returned something unusable."""
+
+
+class Skipped(ProofsCheckError):
+    """The claim's ``evaluate`` said the instance lies outside its hypothesis."""
 
 
 @dataclass
@@ -93,6 +104,7 @@ class ClaimResult:
     undecided: int = 0
     errors: int = 0
     expected: str = "verified"
+    skipped: int = 0
 
     @property
     def refutes_reading(self):
@@ -166,6 +178,16 @@ def _call(fn, inst, result, tools, what):
     if not valid_cond(out.cond):
         raise ClaimCodeError(f"{what} returned cond = {out.cond!r}; a condition number must be "
                              f"a finite number >= 0")
+    relation = getattr(out, "relation", ">=")
+    if relation not in RELATIONS:
+        raise ClaimCodeError(f"{what} returned relation {relation!r}; use one of {RELATIONS}")
+    if relation == "==" and float(out.margin) > 0:
+        raise ClaimCodeError(f"{what} returned an identity with margin {float(out.margin):.3g} "
+                             f"> 0; an identity's margin is -|lhs - rhs|/scale (use "
+                             f"Outcome.identity)")
+    reason = getattr(out, "skip_reason", None)
+    if reason is not None and not (isinstance(reason, str) and reason.strip()):
+        raise ClaimCodeError(f"{what} skipped the instance without a reason")
     return out
 
 
@@ -175,11 +197,17 @@ def _judge(out, tol):
     if m < 0 and tol > MAX_ABSORBED:
         raise Undecided(f"margin {m:.3g} is negative and its tolerance {tol:.3g} exceeds "
                         f"{MAX_ABSORBED:g}: too wide to decide")
+    if getattr(out, "relation", ">=") == ">" and abs(m) <= tol:
+        # a strict inequality is never granted on a margin that rounding could explain
+        raise Undecided(f"strict inequality: margin {m:.3g} is within its tolerance {tol:.3g} "
+                        f"of zero")
     return m >= -tol, abs(m) > tol
 
 
 def _evaluate(fn, engine, inst, result, what):
     out = _call(fn, inst, result, engine.tools(result_dps(result)), what)
+    if getattr(out, "skip_reason", None) is not None:
+        raise Skipped(f"outside the hypothesis: {out.skip_reason}")
     tol = tolerance(result_dps(result), engine.accuracy(result), out.cond)
     holds, conclusive = _judge(out, tol)
     return out, holds, conclusive and engine.certain(result)
@@ -219,6 +247,14 @@ def _decide(claim, inst, cache, dps, force_mp):
     try:
         f_out, f_holds, conclusive = _evaluate(fn, engine, inst, f_res, what)
     except Undecided:
+        if not mp_ok:
+            raise
+        f_out, f_holds, conclusive = None, False, False
+    except (Skipped, ClaimCodeError):
+        raise
+    except ProofsCheckError:
+        # float64 could not finish the claim's own computation (e.g. a further float64
+        # trajectory at eps/1000 where G is singular to float64 but not to mp): mp decides
         if not mp_ok:
             raise
         f_out, f_holds, conclusive = None, False, False
@@ -329,12 +365,23 @@ def claim_domain(claim, tier, seed):
     return domain
 
 
+def full_domain(claim, tier, seed, search=0):
+    """The claim's fixed domain, then (``search`` > 0) the instances found by ``search``
+    examples of the counterexample search (:func:`proofs_check.search.search_instances`:
+    deterministic in the seed, memoised per process)."""
+    domain = claim_domain(claim, tier, seed)
+    if search:
+        from .search import search_instances
+        domain = domain + search_instances(claim, tier, seed, max_examples=search)
+    return domain
+
+
 @dataclass
 class InstanceRecord:
     """Everything the verdict needs from one instance (plain data: cacheable, picklable)."""
 
     index: int
-    kind: str  # "ok" | "undecided" | "error"
+    kind: str  # "ok" | "undecided" | "error" | "skipped"
     result: InstanceResult = None
     witness: bool = False
     message: str = ""
@@ -347,11 +394,20 @@ def forced_mp(claim, inst, index):
             and inst.K <= claim.engine.mp_limit)
 
 
+def decide_instance(claim, inst, cache, dps=DEFAULT_DPS, force_mp=False):
+    """Decide ``claim`` on one instance by the checker's rule: ``(InstanceResult, Outcome)``;
+    raises :class:`Undecided`, :class:`Skipped` or another
+    :class:`~theory.errors.ProofsCheckError` (for the counterexample search)."""
+    return _decide(claim, inst, cache, dps, force_mp)
+
+
 def instance_record(claim, inst, index, cache, dps):
     """Decide the claim on one instance and screen every mutant on it."""
     try:
         res, out = _decide(claim, inst, cache, dps, force_mp=forced_mp(claim, inst, index))
         rec = InstanceRecord(index, "ok", res, bool(out.witness))
+    except Skipped as exc:
+        rec = InstanceRecord(index, "skipped", message=f"{inst.id}: {exc}")
     except Undecided as exc:
         rec = InstanceRecord(index, "undecided", message=f"{inst.id}: {exc}")
     except ProofsCheckError as exc:
@@ -368,8 +424,9 @@ def assemble(claim, records, mutant_results, seconds=0.0):
     witness = any(r.witness for r in records if r.kind == "ok")
     errs = [r.message for r in records if r.kind == "error"]
     unds = [r.message for r in records if r.kind == "undecided"]
+    skips = [r.message for r in records if r.kind == "skipped"]
     r = ClaimResult(claim.id, "verified", instances=len(results), undecided=len(unds),
-                    errors=len(errs), expected=claim.expected)
+                    errors=len(errs), expected=claim.expected, skipped=len(skips))
     if results:
         worst = min(results, key=lambda x: x.margin)
         r.worst_margin, r.worst_instance = worst.margin, {**worst.instance, "detail": worst.detail}
@@ -389,17 +446,26 @@ def assemble(claim, records, mutant_results, seconds=0.0):
         r.status, r.message = "error", errs[0]
     elif unds:
         r.status, r.message = "undecided", f"{len(unds)} instance(s) undecided; first: {unds[0]}"
+    elif skips and not results:
+        r.status = "error"
+        r.message = (f"every instance ({len(skips)}) is outside the claim's hypothesis "
+                     f"(skipped): nothing was checked; first: {skips[0]}")
     elif claim.needs_witness and not witness:
         r.status = "refuted"
         r.message = "no instance of the domain exhibits the claimed phenomenon"
+    if skips and r.status == "verified":
+        r.message = (f"{len(skips)} instance(s) outside the claim's hypothesis (skipped); "
+                     f"first: {skips[0]}")
     r.mutants = list(mutant_results)
     r.seconds = seconds
     return r
 
 
-def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None):
+def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None,
+                search=0):
     """Check ``claim`` and refute its mutants; return a :class:`ClaimResult` (serially, in
-    this process; :mod:`proofs_check.runner` runs the same steps in parallel).
+    this process; :mod:`proofs_check.runner` runs the same steps in parallel).  ``search``:
+    counterexample-search examples appended to the fixed domain (:func:`full_domain`).
 
     Never raises for a fault of the claim's own code: that becomes an ``error`` result
     naming the claim and the instance.
@@ -407,7 +473,7 @@ def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progres
     t0 = time.perf_counter()
     cache = cache if cache is not None else ResultCache(dps)
     try:
-        domain = claim_domain(claim, tier, seed)
+        domain = full_domain(claim, tier, seed, search)
     except ProofsCheckError as exc:
         return ClaimResult(claim.id, "error", message=str(exc), expected=claim.expected)
     if not domain:

@@ -3,6 +3,8 @@
     proofs-check list [--json]
     proofs-check run [ID-or-prefix ...] [--json] [--tier fast|full] [--seed N] [--dps N]
                      [--claims FILE.py] [--only-user] [--timings] [-o FILE]
+    proofs-check search ID [--budget SECONDS] [--seed N] [--claims FILE.py]
+    proofs-check domains [ID-or-prefix ...] [--tier fast|full] [--seed N] [--claims FILE.py]
     proofs-check derive ID [--format latex|markdown] [-o FILE]
     proofs-check reproduce ID [-o DIR]
 
@@ -84,6 +86,28 @@ def _build_parser():
                     help="on-disk cache of instance results, for resuming (default: "
                          "$PROOFS_CHECK_CACHE or ~/.cache/proofs-check)")
     pr.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    pr.add_argument("--search-examples", type=int, default=None, metavar="N",
+                    help="counterexample-search examples per claim after its fixed domain "
+                         "(default 10; 0: the fixed domain only)")
+
+    ps = sub.add_parser("search", help="search for a counterexample to a claim (Hypothesis)")
+    ps.add_argument("id", help="claim id")
+    ps.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                    help="time for the search (default 30; shrinking and the mp "
+                         "confirmation come on top)")
+    ps.add_argument("--seed", type=int, default=0, help="seed of the search and the domain")
+    ps.add_argument("--dps", type=int, default=50, help="digits of the mp engine (default 50)")
+    ps.add_argument("--tier", choices=("fast", "full"), default="fast",
+                    help="the fixed domain whose ranges the search stays inside")
+    ps.add_argument("--claims", metavar="FILE.py",
+                    help="a Python file defining CLAIMS (its code is executed: trust it)")
+
+    pm = sub.add_parser("domains", help="list the instance families of claims' domains")
+    pm.add_argument("ids", nargs="*", metavar="ID", help="claim ids or prefixes (default: all)")
+    pm.add_argument("--tier", choices=("fast", "full"), default="fast")
+    pm.add_argument("--seed", type=int, default=0)
+    pm.add_argument("--claims", metavar="FILE.py",
+                    help="a Python file defining CLAIMS (its code is executed: trust it)")
 
     pd = sub.add_parser("derive", help="print a machine-checked derivation")
     pd.add_argument("id", help="derivation id (see 'proofs-check derive --list')", nargs="?")
@@ -218,11 +242,16 @@ def _cmd_run(args, out):
                          else "auto")
     if args.progress == "never":
         progress.on = False
+    from .search import DEFAULT_RUN_EXAMPLES
+    search = DEFAULT_RUN_EXAMPLES if args.search_examples is None else args.search_examples
+    if search < 0:
+        raise ProofsCheckError(f"--search-examples {search}: give 0 or more examples")
     t0 = time.perf_counter()
     try:
         results = run_claims(claims, refs, args.tier, args.seed, args.dps, workers=workers,
                              executor=args.executor, scheduler=args.scheduler,
-                             cache_dir=cache_dir, budget=budget, progress=progress)
+                             cache_dir=cache_dir, budget=budget, progress=progress,
+                             search=search)
     finally:
         progress.close()
     seconds = time.perf_counter() - t0
@@ -238,6 +267,30 @@ def _cmd_run(args, out):
         write_html_report(args.html, claims, results, run)
     out.write(doc if args.json else render_table(results, seconds))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAIL
+
+
+def _cmd_search(args, out):
+    from .decision import check_dps
+    from .search import DEFAULT_BUDGET_SECONDS, render_search, search_claim
+    check_dps(args.dps)
+    if args.seed < 0:
+        raise ProofsCheckError(f"--seed {args.seed}: seeds are integers >= 0")
+    claims = [c for c in _claims_for(args) if c.id == args.id]
+    if not claims:
+        raise registry.UnknownClaimError(f"no claim {args.id!r}; see 'proofs-check list'")
+    budget = DEFAULT_BUDGET_SECONDS if args.budget is None else args.budget
+    res = search_claim(claims[0], budget, args.seed, tier=args.tier, dps=args.dps)
+    out.write(render_search(res))
+    return EXIT_FAIL if res.status == "refuted" else EXIT_OK
+
+
+def _cmd_domains(args, out):
+    from .search import domains_listing
+    if args.seed < 0:
+        raise ProofsCheckError(f"--seed {args.seed}: seeds are integers >= 0")
+    claims = registry.select(args.ids, _claims_for(args))
+    out.write(domains_listing(claims, args.tier, args.seed))
+    return EXIT_OK
 
 
 def _cmd_derive(args, out):
@@ -296,7 +349,8 @@ def main(argv=None, out=None):
             raise _Usage("proofs-check: a command is required: list, run, derive or reproduce "
                          "(proofs-check --help)")
         handler = {"list": _cmd_list, "run": _cmd_run, "derive": _cmd_derive,
-                   "reproduce": _cmd_reproduce}[args.command]
+                   "reproduce": _cmd_reproduce, "search": _cmd_search,
+                   "domains": _cmd_domains}[args.command]
         return handler(args, out)
     except _Usage as exc:
         sys.stderr.write(f"{exc}\n")

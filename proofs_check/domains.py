@@ -2,29 +2,58 @@
 targets, concentrated on hard regions.  Papers build their domains from these
 (``proofs_check/papers/<paper_id>/domains.py``); nothing here belongs to one paper.
 
-Families of base problems ``(family, label, G, y, params)``:
+Families of base problems ``(family, label, G, y, params)``; :data:`FAMILIES` says what each
+covers and its parameter ranges per tier (``proofs-check domains`` prints them):
 
 * ``green``: Green's-function kernels of the Sobolev regularisers on sorted 1-D points in
   [0, 1] (:data:`GREEN_KERNELS`; docs/theory/mobahi2020.md §3);
 * ``gaussian`` and ``matern``: kernels on points in [0, 1]^dim, dim = 1..3;
 * ``spectrum``: Q diag(d) Q^T for a seeded random rotation Q and prescribed spectra with
-  condition number 1 (G = lambda I exactly) to 1e12, and repeated eigenvalues.
+  condition number 1 (G = lambda I exactly) to 1e12; its ``repeated`` spectra are rotated
+  and rounded to float64, which splits each repeat by ~1e-17 absolute (distinct to mp);
+* ``exact`` (:func:`exact_bases`): exactly repeated eigenvalues with kappa > 1, built
+  without rounding: G = W diag(d) W^T with W = I, or a product of 4 x 4 Householder
+  reflections I - J/2 (entries +-1/2, +-1/4), or G = alpha I + beta J; every entry of G is
+  the exact value (checked against rational arithmetic when built);
+* ``levels`` (:func:`level_bases`): 2-4 well-separated levels (exact, with multiplicities)
+  at kappa from 1e2 to 1.4e14, e.g. levels 2^-40, 2^-20, 1 (~1e-12, 1e-6, 1);
 
-Targets are a smooth signal plus seeded noise.  The Gram matrices include the 1/K.
+Every fixed spectral problem keeps kappa below 1/(10 K u) (u = 2^-52), the float64
+engine's threshold of singularity, so that float64-only code (a claim's own float64
+checks, the derivations' numeric steps) sees G as positive definite; the counterexample
+search goes beyond it (there float64 fails and mp decides);
+* ``small`` (:func:`small_bases`): K = 1, 2, 3 with every spectral shape: lambda I, two
+  levels at kappa 16 to 1.4e14, a cluster of relative width 2^-40 (~1e-12), exact repeats
+  (2 + 1, 1 + 2), three distinct levels, a generic rotation;
+* ``aligned`` (:func:`aligned_bases`): exact spectra whose targets are aligned with one
+  eigenvector (the top or the bottom one) or exactly orthogonal to an eigenspace.
+
+The exact families scale their eigenvalues by 2^-ceil(log2 K) (the 1/K of a Gram matrix,
+rounded to a power of two so that G stays exact); the other families' Gram matrices include
+the 1/K.  Targets are a smooth signal plus seeded noise (kernels), or exact dyadic
+coordinates in the eigenbasis (exact families): every spectral component non-zero unless
+the alignment says otherwise.  ``m`` classes give targets of shape (K, m).
 
 >>> bases = kernel_bases("fast", 0)
 >>> len(bases) > 20, {b[0] for b in bases} == {"green", "gaussian", "matern", "spectrum"}
 (True, True)
+>>> {b[0] for b in spectral_bases("fast", 0)} == {"exact", "levels", "small", "aligned"}
+True
 """
 
 import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from theory.kernels import gaussian_gram, matern_gram
 
 __all__ = ["kernel_bases", "rotated_spectrum", "green_gram_1d", "make_targets", "spectrum", "check_tier",
-           "TIERS", "GREEN_KERNELS"]
+           "TIERS", "GREEN_KERNELS", "FAMILIES", "Family", "SpectralProblem", "spectral_problem",
+           "exact_bases", "level_bases", "small_bases", "aligned_bases", "spectral_bases",
+           "MIXINGS", "ALIGNMENTS", "gram_scale", "round_threshold"]
 
 TIERS = ("fast", "full")
 
@@ -130,3 +159,370 @@ def kernel_bases(tier, seed, m=None):
         out.append(("spectrum", tag, G,
                     make_targets(K, s + K + 2, m), (("spectrum", kind), ("kappa", kappa))))
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Spectral families: exact multiplicities, few levels at large kappa, tiny K, alignment
+
+#: How the eigenvectors of a spectral problem are laid out.  ``diagonal``: G = diag(d) (a
+#: legitimate Gram matrix, e.g. of orthogonal features); ``householder``: G = W diag(d) W^T
+#: with W a product of block reflections I - J/2 on blocks of four (a perfect shuffle between
+#: two layers when K >= 8), whose entries are +-1/2 or +-1/4, so that G is exact in binary;
+#: ``ab``: G = alpha I + beta J, one simple level and one of multiplicity K - 1 (all
+#: eigenvectors but the constant one share a level), exact; ``rotation``: a seeded random
+#: rotation rounded to float64 (generic eigenvectors; repeats split by rounding).
+MIXINGS = ("diagonal", "householder", "ab", "rotation")
+#: Targets in the eigenbasis: ``generic`` (every spectral component non-zero), ``top`` /
+#: ``bottom`` (y is an eigenvector of the largest / smallest eigenvalue), ``orthogonal_top`` /
+#: ``orthogonal_bottom`` (y has no component in the largest / smallest eigenspace).
+ALIGNMENTS = ("generic", "top", "bottom", "orthogonal_top", "orthogonal_bottom")
+
+
+def gram_scale(K):
+    """2^-ceil(log2 K): the 1/K of a Gram matrix rounded to a power of two, so that scaling
+    by it is exact.
+
+    >>> gram_scale(1), gram_scale(3), gram_scale(4)
+    (1.0, 0.25, 0.25)
+    """
+    return 2.0 ** -math.ceil(math.log2(K)) if K > 1 else 1.0
+
+
+@dataclass(frozen=True)
+class SpectralProblem:
+    """A Gram matrix with a known spectrum and targets with a known alignment.
+
+    ``d``: the eigenvalues (ascending, with multiplicity); ``exact``: G and y hold exactly the
+    values of the construction (no rounding anywhere), so that repeated eigenvalues are
+    exactly repeated for every engine; ``params``: the construction, for reports.
+    """
+
+    G: np.ndarray
+    y: np.ndarray
+    d: np.ndarray
+    exact: bool
+    params: tuple
+
+    @property
+    def kappa(self):
+        return float(self.d[-1] / self.d[0]) if self.d[0] > 0 else math.inf
+
+
+def _reflections(K):
+    H = np.eye(K)
+    for b in range(0, K - K % 4, 4):
+        H[b:b + 4, b:b + 4] -= 0.5
+    return H
+
+
+def _householder(K):
+    """W orthogonal with dyadic entries: one layer of 4 x 4 reflections I - J/2, and for
+    K >= 8 a second layer after a perfect shuffle (so that every block mixes with others)."""
+    H = _reflections(K)
+    if K < 8:
+        return H
+    perm = [i for r in range(4) for i in range(r, K, 4)]
+    P = np.eye(K)[perm]
+    return H @ P @ H
+
+
+def _exact(M):
+    return [[Fraction(float(v)) for v in row] for row in np.atleast_2d(M)]
+
+
+def _check_exact(G, W, d, y, z):
+    """G = W diag(d) W^T and y = W z hold exactly in rational arithmetic (else ValueError:
+    the levels have too many bits for the construction to stay exact in float64)."""
+    Wf, Gf = _exact(W), _exact(G)
+    df = [Fraction(float(v)) for v in d]
+    K = len(df)
+    for i in range(K):
+        for j in range(i, K):
+            if sum(Wf[i][k] * df[k] * Wf[j][k] for k in range(K)) != Gf[i][j]:
+                raise ValueError(f"G[{i},{j}] is not exact in float64 for levels {list(d)}: "
+                                 f"use levels with fewer significant bits")
+    zf, yf = _exact(np.reshape(z, (K, -1))), _exact(np.reshape(y, (K, -1)))
+    for i in range(K):
+        for c in range(len(zf[0])):
+            if sum(Wf[i][k] * zf[k][c] for k in range(K)) != yf[i][c]:
+                raise ValueError(f"y[{i}] is not exact in float64")
+
+
+def _coords(rng, K, d, alignment, m):
+    """Exact dyadic eigen-coordinates z (K or K x m) of the targets for an alignment; the
+    first class carries the alignment, further classes are generic."""
+    def generic():
+        return rng.integers(1, 9, K) * rng.choice([-1.0, 1.0], K) / 8
+
+    def aligned(kind):
+        z = generic()
+        top, bottom = d == d[-1], d == d[0]
+        if kind == "top":
+            z = np.where(np.arange(K) == int(np.argmax(top)), 1.0, 0.0)
+        elif kind == "bottom":
+            z = np.where(np.arange(K) == int(np.argmax(bottom)), 1.0, 0.0)
+        elif kind == "orthogonal_top":
+            z = np.where(top, 0.0, z)
+        elif kind == "orthogonal_bottom":
+            z = np.where(bottom, 0.0, z)
+        if not np.any(z):
+            raise ValueError(f"alignment {kind!r} leaves no component for a spectrum with a "
+                             f"single level (kappa = 1)")
+        return z
+
+    if alignment not in ALIGNMENTS:
+        raise ValueError(f"alignment {alignment!r} must be one of {ALIGNMENTS}")
+    if m is None:
+        return aligned(alignment)
+    return np.stack([aligned(alignment)] + [generic() for _ in range(m - 1)], axis=1)
+
+
+def spectral_problem(mixing, K, levels=(1.0,), mults=None, *, kappa_exp=None,
+                     alignment="generic", seed=0, m=None):
+    """The :class:`SpectralProblem` of a spectral construction.
+
+    ``levels`` (relative, largest 1) with multiplicities ``mults`` (summing to K; default
+    one each), scaled by :func:`gram_scale`; ``mixing`` one of :data:`MIXINGS`.  ``ab`` takes
+    ``kappa_exp`` = e instead: G = s((K + 2^e) ... ) = alpha I + beta J with beta = 2^e alpha/K
+    rounded exactly, eigenvalues alpha (K - 1 times) and alpha (1 + 2^e): kappa = 1 + 2^e.
+    ``alignment`` one of :data:`ALIGNMENTS`; ``m`` classes (None: a vector).
+
+    >>> p = spectral_problem("householder", 4, (2.0**-20, 1.0), (2, 2))
+    >>> p.exact, p.kappa == 2.0**20, p.d.tolist() == [2.0**-22, 2.0**-22, 0.25, 0.25]
+    (True, True, True)
+    >>> p.G[0].tolist()  # exact: (2^-22 + 2^-2)/2 on the diagonal
+    [0.12500011920928955, 0.12499988079071045, 0.0, 0.0]
+    """
+    if mixing not in MIXINGS:
+        raise ValueError(f"mixing {mixing!r} must be one of {MIXINGS}")
+    rng = np.random.default_rng(seed)
+    s = gram_scale(K)
+    if mixing == "ab":
+        if K < 2 or kappa_exp is None:
+            raise ValueError("mixing 'ab' needs K >= 2 and kappa_exp")
+        # alpha = K 2^-(e + c), beta = 2^-c: eigenvalues alpha (K - 1 times) and
+        # alpha + K beta = alpha (1 + 2^e); every entry a small integer times a power of two
+        c = math.ceil(math.log2(K)) + 1
+        alpha, beta = K * 2.0 ** -(kappa_exp + c), 2.0 ** -c
+        G = alpha * np.eye(K) + beta * np.ones((K, K))
+        d = np.array([alpha] * (K - 1) + [alpha * (1 + 2.0 ** kappa_exp)])
+        # eigenvectors: ones (top), e_0 - e_k (the repeated level); exact targets directly
+        z = _coords(rng, K, d, alignment, m)
+        ones = np.ones(K)
+        basis = np.column_stack([np.eye(K)[0] - np.eye(K)[k] for k in range(1, K)] + [ones])
+        y = basis @ z  # integer combinations of dyadics: exact
+        params = (("mixing", "ab"), ("levels", 2), ("mults", f"{K - 1}+1"),
+                  ("kappa", float(d[-1] / d[0])), ("align", alignment))
+        return SpectralProblem(G, y, d, True, params)
+    mults = tuple(mults) if mults is not None else (1,) * len(levels)
+    if len(mults) != len(levels) or sum(mults) != K or min(mults) < 1:
+        raise ValueError(f"multiplicities {mults} must be positive, one per level, summing to "
+                         f"K = {K}")
+    lv = np.asarray(levels, float) * s
+    d = np.repeat(lv, mults)
+    order = np.argsort(d, kind="stable")
+    d = d[order]
+    z = _coords(rng, K, d, alignment, m)
+    if mixing == "diagonal":
+        W, exact = np.eye(K), True
+    elif mixing == "householder":
+        W, exact = _householder(K), True
+    else:  # rotation: generic eigenvectors, rounded
+        Q, R = np.linalg.qr(np.random.default_rng(seed + 7919).standard_normal((K, K)))
+        W, exact = Q * np.sign(np.diag(R)), False
+    G = (W * d) @ W.T
+    G = 0.5 * (G + G.T) if not exact else G
+    y = W @ z
+    if exact and mixing != "diagonal":
+        _check_exact(G, W, d, y, z)
+    nlev = len(set(lv.tolist()))
+    u = np.unique(lv)
+    gap = float(np.min(np.diff(u) / u[1:])) if len(u) > 1 else math.inf
+    params = (("mixing", mixing), ("levels", nlev), ("mults", "+".join(map(str, mults))),
+              ("kappa", float(d[-1] / d[0])), ("align", alignment))
+    if gap < 1e-6:  # two levels closer than 1e-6 relative: a cluster
+        params += (("cluster", gap),)
+    return SpectralProblem(G, y, d, exact, params)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of instances: what it covers and its parameter ranges per tier."""
+
+    name: str
+    covers: str
+    fast: str
+    full: str
+
+
+#: Every shared family, for documentation and ``proofs-check domains``.
+FAMILIES = {f.name: f for f in (
+    Family("green", "Green's-function kernels of Sobolev regularisers (smooth, graded "
+           "spectra; docs/theory/mobahi2020.md §3) on sorted points in [0, 1]",
+           "3 kernels x K in {5, 12, 40}", "3 kernels x K in {2, 3, 5, 8, 12, 20, 40, 80, 200}"),
+    Family("gaussian", "Gaussian kernels on points in [0, 1]^dim (fast-decaying spectra; "
+           "kappa grows fast with K)", "dim 1-3 x K in {10, 30}", "dim 1-3 x K in {3, ..., 200}"),
+    Family("matern", "Matern kernels (polynomially decaying spectra)",
+           "nu = 1.5, dim 1-3 x K in {10, 30}", "nu in {0.5, 1.5, 2.5}, dim 1-3, K 3-200"),
+    Family("spectrum", "rotated prescribed spectra: lambda I (exact), geometric kappa 10 to "
+           "1e12, three near-repeated plateaus (repeats split by rounding)",
+           "K in {2, 8, 30}", "K in {1, 2, 3, 8, 30, 100, 200}"),
+    Family("exact", "exactly repeated eigenvalues with kappa > 1 (diagonal, Householder "
+           "W diag(d) W^T, alpha I + beta J; G exact)",
+           "K 3-8, multiplicities 2+1, 1+3, 2+2, 4+2+2, 4+1, 2+1, kappa 2^7 to 2^40",
+           "adds K up to 16 and kappa up to 2^44"),
+    Family("levels", "2-4 well-separated levels with multiplicities at large kappa "
+           "(e.g. 2^-40, 2^-20, 1 ~ 1e-12, 1e-6, 1)",
+           "K 3-8, kappa 2^7 (1e2), 2^27 (1e8), 2^40 (1e12), 2^44, 2^47 (1.4e14)",
+           "kappa 2^7 to 2^47 in seven steps x 2, 3, 4 levels"),
+    Family("small", "K = 1, 2, 3 with every spectral shape: lambda I, two levels, a "
+           "cluster of width 2^-40, repeats 2+1 and 1+2, three levels, a generic rotation",
+           "11 problems, kappa 1 to 2^47", "adds rotated K = 2, 3 at kappa 10 to 1e12"),
+    Family("aligned", "targets aligned with the top or bottom eigenvector, or orthogonal to "
+           "the top or bottom eigenspace (exact)",
+           "2 spectra (K = 4 Householder, kappa 2^20; K = 5 alpha I + beta J, kappa 2^40) x 4 "
+           "alignments",
+           "adds K = 6 diagonal and K = 8 Householder at kappa up to 2^40"),
+)}
+
+_T = 2.0 ** -40  # a cluster of relative width ~9e-13
+
+# (mixing, K, levels or kappa exponent for 'ab', multiplicities, alignment)
+_EXACT = [("diagonal", 3, (2.0**-10, 1.0), (2, 1)), ("diagonal", 4, (2.0**-20, 1.0), (1, 3)),
+          ("householder", 4, (2.0**-13, 1.0), (2, 2)),
+          ("householder", 8, (2.0**-27, 2.0**-13, 1.0), (4, 2, 2)),
+          ("ab", 5, 7, None), ("ab", 3, 40, None)]
+_EXACT_FULL = [("householder", 12, (2.0**-20, 1.0), (6, 6)), ("diagonal", 6, (2.0**-44, 1.0), (3, 3)),
+               ("ab", 8, 20, None), ("householder", 8, (2.0**-40, 1.0), (1, 7)),
+               ("householder", 16, (2.0**-30, 2.0**-10, 1.0), (8, 4, 4)), ("ab", 12, 13, None),
+               ("ab", 2, 10, None)]
+_LEVELS = [("diagonal", 6, (2.0**-40, 2.0**-20, 1.0), (2, 2, 2)),
+           ("householder", 4, (2.0**-7, 1.0), (2, 2)),
+           ("householder", 8, (2.0**-27, 1.0), (4, 4)),
+           ("householder", 8, (2.0**-44, 2.0**-30, 2.0**-15, 1.0), (2, 2, 2, 2)),
+           ("diagonal", 3, (2.0**-47, 1.0), (1, 2))]
+_LEVELS_FULL = [(("householder" if n % 2 else "diagonal"), 8,
+                 tuple(2.0 ** -round(e * (n - 1 - i) / (n - 1)) for i in range(n)),
+                 {2: (4, 4), 3: (3, 3, 2), 4: (2, 2, 2, 2)}[n])
+                for e in (7, 13, 20, 27, 33, 40, 44) for n in (2, 3, 4)]
+_SMALL = [("diagonal", 1, (1.0,), (1,)), ("diagonal", 2, (1.0,), (2,)), ("ab", 2, 4, None),
+          ("diagonal", 2, (2.0**-27, 1.0), (1, 1)), ("diagonal", 2, (2.0**-47, 1.0), (1, 1)),
+          ("diagonal", 2, (1.0 - _T, 1.0), (1, 1)), ("ab", 3, 13, None),
+          ("diagonal", 3, (2.0**-20, 1.0), (1, 2)), ("rotation", 3, (1e-3, 10**-1.5, 1.0), None),
+          ("diagonal", 3, (2.0**-40, 2.0**-20, 1.0), None),
+          ("diagonal", 3, (2.0**-20, 1.0 - _T, 1.0), None)]
+_SMALL_FULL = [("rotation", 2, (0.1, 1.0), None), ("rotation", 2, (1e-8, 1.0), None),
+               ("rotation", 3, (1e-12, 1e-6, 1.0), None), ("ab", 3, 27, None),
+               ("ab", 2, 27, None), ("ab", 2, 47, None)]
+_ALIGNED_SPECTRA = [("householder", 4, (2.0**-20, 2.0**-10, 1.0), (1, 2, 1)), ("ab", 5, 40, None)]
+_ALIGNED_FULL = [("diagonal", 6, (2.0**-27, 2.0**-13, 1.0), (2, 2, 2)),
+                 ("householder", 8, (2.0**-40, 1.0), (4, 4))]
+_ALIGN_KINDS = ("top", "bottom", "orthogonal_top", "orthogonal_bottom")
+
+
+def _label(family, mixing, K, params, m):
+    p = dict(params)
+    return (f"{family}:{mixing}-K{K}-{p['mults']}-kappa{p['kappa']:.2g}"
+            + (f"-cluster{p['cluster']:.1e}" if "cluster" in p else "") + f"-{p['align']}"
+            + (f"-m{m}" if m else ""))
+
+
+def _bases(family, table, tier_seed, m, alignment="generic", offset=0):
+    out = []
+    for i, (mixing, K, lv, mults) in enumerate(table):
+        seed = tier_seed + offset + i
+        if mixing == "ab":
+            p = spectral_problem("ab", K, kappa_exp=lv, alignment=alignment, seed=seed, m=m)
+        else:
+            p = spectral_problem(mixing, K, lv, mults, alignment=alignment, seed=seed, m=m)
+        out.append((family, _label(family, mixing, K, p.params, m), p.G, p.y, p.params))
+    return out
+
+
+def exact_bases(tier, seed, m=None):
+    """``exact`` family: exactly repeated eigenvalues with kappa > 1 (see :data:`FAMILIES`).
+
+    >>> all(p[2].dtype == np.float64 for p in exact_bases("fast", 0))
+    True
+    """
+    check_tier(tier)
+    return _bases("exact", _EXACT + (_EXACT_FULL if tier == "full" else []), seed * 1000 + 100, m)
+
+
+def level_bases(tier, seed, m=None):
+    """``levels`` family: 2-4 well-separated levels at kappa 1e2 to 1.4e14."""
+    check_tier(tier)
+    return _bases("levels", _LEVELS + (_LEVELS_FULL if tier == "full" else []),
+                  seed * 1000 + 200, m)
+
+
+def small_bases(tier, seed, m=None):
+    """``small`` family: K = 1, 2, 3 with every spectral shape."""
+    check_tier(tier)
+    return _bases("small", _SMALL + (_SMALL_FULL if tier == "full" else []), seed * 1000 + 300, m)
+
+
+def aligned_bases(tier, seed, m=None):
+    """``aligned`` family: targets aligned with one eigenvector or orthogonal to an
+    eigenspace, on exact spectra."""
+    check_tier(tier)
+    spectra = _ALIGNED_SPECTRA + (_ALIGNED_FULL if tier == "full" else [])
+    out = []
+    for k, kind in enumerate(_ALIGN_KINDS):
+        out += _bases("aligned", spectra, seed * 1000 + 400, m, alignment=kind, offset=10 * k)
+    return out
+
+
+def spectral_bases(tier, seed, m=None):
+    """The four spectral families (exact, levels, small, aligned), in that order."""
+    return (exact_bases(tier, seed, m) + level_bases(tier, seed, m) + small_bases(tier, seed, m)
+            + aligned_bases(tier, seed, m))
+
+
+# ---------------------------------------------------------------------------------------
+# Budgets at the thresholds of later rounds (eps-constrained self-distillation)
+
+def _squared_norm_after(d, w2, Keps, rounds):
+    """||y_rounds||^2 after ``rounds`` rounds of the eigenbasis recursion (float64)."""
+    from theory import secular_root_f64
+    for _ in range(rounds):
+        c = secular_root_f64(w2, d, Keps)
+        a = d / (c + d)
+        w2 = w2 * a * a
+    return float(np.sum(w2))
+
+
+def round_threshold(G, y, n):
+    """eps*_n: the budget at which the collapse round T moves from n - 1 to n (T >= n iff
+    eps < eps*_n), located in float64 to ~1e-13 relative for a well-conditioned G.
+
+    eps*_1 = ||y||^2/K (the collapse threshold); for n >= 2, eps*_n is the root of
+    ||y_{n-1}(eps)||^2 = K eps between ||y||^2/(K (n + 1)^2) (where T >= ceil(r_0 - 1) >= n)
+    and eps*_{n-1} (docs/theory/mobahi2020.md §5).  Several classes: Frobenius norms.
+
+    >>> G = np.eye(2) * 0.5
+    >>> y = np.array([1.0, 1.0])
+    >>> e2 = round_threshold(G, y, 2)   # kappa = 1: r_t = r_0 - t, so r_0 = 2 exactly
+    >>> abs(float(np.sum(y ** 2)) / (2 * e2) - 4) < 1e-12
+    True
+    """
+    from scipy.optimize import brentq
+    Gf, yf = np.asarray(G, float), np.asarray(y, float)
+    K = Gf.shape[0]
+    d, Q = np.linalg.eigh(Gf)
+    d = np.maximum(d, 0.0)
+    z = Q.T @ yf
+    w2 = z * z if z.ndim == 1 else np.sum(z * z, axis=1)
+    sq = float(np.sum(yf * yf))
+    w2 = w2 * (sq / float(np.sum(w2)))  # ||z|| = ||y|| exactly, as the engine does
+    hi = sq / K
+    for k in range(2, n + 1):
+        lo = sq / (K * (k + 1) ** 2)
+
+        def g(log_eps, k=k):
+            eps = math.exp(log_eps)
+            return _squared_norm_after(d, w2, K * eps, k - 1) / (K * eps) - 1
+
+        top = math.log(hi) + math.log1p(-1e-12)
+        hi = math.exp(brentq(g, math.log(lo), top, xtol=1e-15, rtol=1e-15))
+    return hi

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from .cache import DiskCache, claim_version, code_version, instance_fingerprint
 from .check import (DEFAULT_DPS, InstanceRecord, MutantResult, ResultCache, assemble,
-                    claim_domain, confirm_mutant, forced_mp, instance_record)
+                    confirm_mutant, forced_mp, full_domain, instance_record)
+from .search import DEFAULT_RUN_EXAMPLES
 from theory.errors import ProofsCheckError
 
 __all__ = ["run_claims", "ClaimRef", "EXECUTORS", "DEFAULT_BUDGET", "CHUNK_SECONDS"]
@@ -72,8 +73,8 @@ def _claim(ref):
 
 
 @functools.lru_cache(maxsize=64)
-def _domain(ref, tier, seed):
-    return claim_domain(_claim(ref), tier, seed)
+def _domain(ref, tier, seed, search):
+    return full_domain(_claim(ref), tier, seed, search)
 
 
 _CACHES = {}
@@ -86,9 +87,9 @@ def _result_cache(dps):
     return _CACHES[dps]
 
 
-def _instance_task(ref, tier, seed, dps, indices, deadline):
+def _instance_task(ref, tier, seed, dps, indices, deadline, search):
     claim = _claim(ref)
-    domain = _domain(ref, tier, seed)
+    domain = _domain(ref, tier, seed, search)
     cache = _result_cache(dps)
     out = []
     for i in indices:
@@ -101,11 +102,11 @@ def _instance_task(ref, tier, seed, dps, indices, deadline):
     return out
 
 
-def _mutant_task(ref, tier, seed, dps, k, screens):
+def _mutant_task(ref, tier, seed, dps, k, screens, search):
     claim = _claim(ref)
     mutant = claim.mutants[k]
     try:
-        return confirm_mutant(claim, mutant, _domain(ref, tier, seed), screens,
+        return confirm_mutant(claim, mutant, _domain(ref, tier, seed, search), screens,
                               _result_cache(dps), dps)
     except ProofsCheckError as exc:
         return MutantResult(mutant.id, mutant.statement, "survived", {"error": str(exc)})
@@ -204,7 +205,7 @@ def _key(kind, version, *parts):
 # ------------------------------------------------------------------ the run
 def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                executor="process", scheduler=None, cache_dir=None, budget=None,
-               progress=None):
+               progress=None, search=DEFAULT_RUN_EXAMPLES):
     """Check ``claims`` (with their :class:`ClaimRef` ``refs``) and return their
     :class:`~proofs_check.check.ClaimResult` list, in order.
 
@@ -212,7 +213,8 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     (``executor="dask"``); ``cache_dir`` (None: no disk cache) holds per-instance records
     so that a rerun resumes; ``budget`` seconds (None: unlimited) after which instances not
     yet started are undecided; ``progress(done, total, claim_id)`` is called as instance
-    tasks complete.
+    tasks complete; ``search`` Hypothesis examples per claim extend its fixed domain
+    (:func:`proofs_check.search.search_instances`; 0: the fixed domain only).
     """
     t0 = time.perf_counter()
     _LOCAL.clear()
@@ -224,7 +226,7 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     errors = {}
     for c, ref in zip(claims, refs):
         try:
-            domain = claim_domain(c, tier, seed)
+            domain = full_domain(c, tier, seed, search)
         except ProofsCheckError as exc:
             errors[c.id] = str(exc)
             plans.append(None)
@@ -255,8 +257,8 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     done = total - sum(len(t[2]) for t in todo)
     pool = _executor(executor, workers, scheduler)
     try:
-        futs = {pool.submit(_instance_task, plans[ci][1], tier, seed, dps, idx, deadline):
-                ci for _, ci, idx in todo}
+        futs = {pool.submit(_instance_task, plans[ci][1], tier, seed, dps, idx, deadline,
+                            search): ci for _, ci, idx in todo}
         from concurrent.futures import as_completed
         for f in as_completed(futs):
             ci = futs[f]
@@ -282,7 +284,7 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                            [(s.index, s.kind, fps[s.index]) for s in screens]) if disk else None
                 hit = disk.get(key, MutantResult) if disk else None
                 mfuts[(ci, k)] = (hit, key) if hit is not None else (
-                    pool.submit(_mutant_task, ref, tier, seed, dps, k, screens), key)
+                    pool.submit(_mutant_task, ref, tier, seed, dps, k, screens, search), key)
         results = []
         for ci, plan in enumerate(plans):
             c = claims[ci]
