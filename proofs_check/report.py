@@ -6,14 +6,15 @@ JSON schema ``proofs-check/run/1`` (documented in README):
      "run": {"tier", "seed", "dps", "selected": [ids]},
      "claims": [{"id", "paper", "where", "provenance",
                  "status" (verified|refuted|error|undecided), "expected" (verified|refuted),
-                 "refutes_published_reading" (bool), "undecided", "errors",
+                 "refutes_published_reading" (bool), "undecided", "errors", "skipped",
                  "instances", "worst_margin", "worst_instance", "tightness",
                  "f64_mp_digits", "mp_checked", "decided_by_mp", "f64_contradicted_by_mp",
                  "counterexample", "message",
                  "mutants": [{"id", "statement", "status" (refuted|survived),
                               "counterexample", "decided_by"}]}],
-     "summary": {"claims", "verified", "refuted", "error", "mutants", "mutants_refuted",
-                 "instances", "ok"},
+     "summary": {"claims", "verified", "refuted", "error", "undecided", "readings_refuted",
+                 "mutants", "mutants_refuted", "instances", "undecided_instances",
+                 "skipped_instances", "ok"},
      "meta": {...}}   # only with --timings: wall times (they differ run to run)
 
 Everything except ``meta`` is a deterministic function of the arguments and seed.
@@ -69,6 +70,8 @@ def summary(results):
         "mutants": len(muts),
         "mutants_refuted": sum(m.status == "refuted" for m in muts),
         "instances": sum(r.instances for r in results),
+        "undecided_instances": sum(r.undecided for r in results),
+        "skipped_instances": sum(r.skipped for r in results),
         "ok": all(r.ok for r in results),
     }
 
@@ -78,7 +81,7 @@ def claim_record(claim, r):
         "id": r.id, "paper": claim.paper, "where": claim.where, "provenance": claim.provenance,
         "status": r.status, "expected": r.expected,
         "refutes_published_reading": r.refutes_reading, "undecided": r.undecided,
-        "errors": r.errors, "instances": r.instances, "worst_margin": r.worst_margin,
+        "errors": r.errors, "skipped": r.skipped, "instances": r.instances, "worst_margin": r.worst_margin,
         "worst_instance": r.worst_instance, "tightness": r.tightness,
         "f64_mp_digits": r.f64_mp_digits, "mp_checked": r.mp_checked,
         "decided_by_mp": r.decided_by_mp, "f64_contradicted_by_mp": r.f64_contradicted,
@@ -134,9 +137,13 @@ def render_table(results, seconds=None):
     s = summary(results)
     extra = "".join(f", {s[k]} {label}" for k, label in (
         ("undecided", "undecided"), ("readings_refuted", "published readings refuted")) if s[k])
+    held_back = "".join(f", {s[k]} {label}" for k, label in (
+        ("undecided_instances", "undecided"),
+        ("skipped_instances", "skipped as outside a claim's hypothesis")) if s[k])
     tail = (f"{s['claims']} claims: {s['verified']} verified, {s['refuted']} refuted, "
             f"{s['error']} error{extra}; {s['mutants_refuted']}/{s['mutants']} mutants refuted; "
-            f"{s['instances']} instances" + (f" in {seconds:.1f} s" if seconds is not None else ""))
+            f"{s['instances']} instances{held_back}"
+            + (f" in {seconds:.1f} s" if seconds is not None else ""))
     if readings:
         out += ["", "Published readings refuted (expected; the counterexample is the result):"]
         out += readings

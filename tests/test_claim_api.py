@@ -6,6 +6,7 @@ exactly), mpmath evaluated at a stated precision (independent of the helpers' di
 and the checker's decision rule constants.
 """
 
+import json
 import math
 from fractions import Fraction
 
@@ -133,6 +134,12 @@ def test_skipped_instances_are_counted_and_never_a_pass():
     r = check_claim(_claim(half), dps=30)
     assert r.status == "verified" and r.instances == 1 and r.skipped == 1
     assert "skipped" in r.message and "eps_rel < 0.1" in r.message
+    # the table's summary line and the JSON count them apart from the checked instances
+    from proofs_check import report
+    c = _claim(half)
+    doc = json.loads(report.to_json([c], [r], {}))
+    assert doc["claims"][0]["skipped"] == 1 and doc["summary"]["skipped_instances"] == 1
+    assert "1 instances, 1 skipped as outside a claim's hypothesis" in report.render_table([r])
 
 
 def test_a_domain_skipped_entirely_is_an_error():

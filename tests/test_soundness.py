@@ -362,3 +362,18 @@ def test_kernel_grams_at_extreme_length_scales():
         np.testing.assert_array_equal(matern_gram(x, nu, 1e-10), np.eye(2) / 2)
     np.testing.assert_array_equal(gaussian_gram(np.array([0.0, 1.0]), 1e-200), np.eye(2) / 2)
     np.testing.assert_array_equal(matern_gram(np.array([0.0, 1.0]), 1.5, 1e-310), np.eye(2) / 2)
+
+
+def test_scaled_float_fast_path_equals_the_exact_rounding():
+    """The float shortcut of ``scaled_float`` (math.ldexp) against the exact route through a
+    53-bit mp context (a Fraction input takes it), across the normal range and its edges:
+    overflow to inf, results in the subnormal range, and signed zeros."""
+    from fractions import Fraction
+    rng = np.random.default_rng(7)
+    values = list(rng.standard_normal(200) * 10.0 ** rng.integers(-300, 300, 200))
+    values += [0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -3.0]
+    for v in values:
+        for shift in (-1100, -1074, -1022, -60, -1, 0, 1, 60, 1023, 1100):
+            fast, exact = V.scaled_float(float(v), shift), V.scaled_float(Fraction(v), shift)
+            assert fast == exact and math.copysign(1, fast) == math.copysign(1, exact) or \
+                (v == 0.0 and fast == 0.0 == exact), (v, shift, fast, exact)

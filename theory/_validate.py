@@ -13,6 +13,7 @@ input), never the working precision of the engine that reads it.
 
 import math
 import numbers
+import sys
 
 import mpmath
 import numpy as np
@@ -360,6 +361,14 @@ def scaled_float(v, shift):
     >>> scaled_float(Fraction(1, 3), 2), scaled_float(10**400, -1000), scaled_float(1e300, 100)
     (1.3333333333333333, 9.332636185032189e+98, inf)
     """
+    if isinstance(v, (float, np.floating)) and math.isfinite(v):
+        # a float times a power of two is exact unless it leaves the normal range
+        try:
+            x = math.ldexp(float(v), shift)
+        except OverflowError:
+            return math.copysign(math.inf, v)
+        if x == 0.0 and v == 0.0 or abs(x) >= sys.float_info.min:
+            return x
     ctx = make_context(1)
     ctx.prec = _F64_BITS
     x = ctx.ldexp(to_mp(ctx, v), shift)

@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from theory.derivation import DerivationError, Step
+from theory.errors import ProofsCheckError
 from theory.exact import FracEval
 from theory.symbols import Inner, Norm
 
@@ -118,7 +119,8 @@ class MatrixIdentity:
 def _runs():
     """(instance, trajectory) of ``standard_domain(*NUMERIC_DOMAIN)`` usable by the bounds:
     single class, at least one round, G positive definite to working precision (κ finite)
-    and a finite a-posteriori accuracy."""
+    and a finite a-posteriori accuracy.  An instance the float64 engine refuses (κ beyond
+    its reach) has no trajectory to check a bound on: it is left out, not an error."""
     from theory import self_distill
 
     from .domains import standard_domain
@@ -126,7 +128,10 @@ def _runs():
     for inst in standard_domain(*NUMERIC_DOMAIN):
         if np.ndim(inst.y) != 1:
             continue
-        tr = self_distill(inst.G, inst.y, inst.eps)
+        try:
+            tr = self_distill(inst.G, inst.y, inst.eps)
+        except ProofsCheckError:
+            continue
         if tr.collapse_round >= 1 and tr.eigenvalues[0] > 0 and math.isfinite(tr.accuracy):
             out.append((inst, tr))
     return tuple(out)
