@@ -14,7 +14,8 @@ import numbers
 
 import mpmath
 import numpy as np
-from mpmath.libmp import from_rational
+from mpmath.libmp import (fnan, finf, fninf, from_float, from_int, from_rational, fzero,
+                          mpf_abs, mpf_cmp, mpf_sub)
 
 __all__ = ["make_context", "to_mp", "to_mp_array", "to_f64", "digits_of_agreement"]
 
@@ -79,6 +80,24 @@ def to_f64(a):
     return np.array([float(v) for v in arr.reshape(-1)], dtype=np.float64).reshape(arr.shape)
 
 
+_NONFINITE = (fnan, finf, fninf)
+#: The few digits the agreement's logarithm needs (made once: a context costs ~0.1 ms).
+_LOG_CTX = make_context(20)
+
+
+def _raw_exact(v):
+    """The exact libmp value of an mpf, Python int or Python float; None for other types."""
+    if type(v).__name__ == "mpf":
+        return v._mpf_
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return from_int(v)
+    if isinstance(v, float):
+        return from_float(v)
+    return None
+
+
 def digits_of_agreement(a, b, scale=None):
     """Decimal digits to which ``a`` and ``b`` agree, normwise: ``-log10(max|a-b| / scale)``.
 
@@ -94,19 +113,34 @@ def digits_of_agreement(a, b, scale=None):
         return float("inf")
     if a.shape != b.shape:
         return 0.0
-    # A wide local context, so that 50- or 200-digit inputs are compared without rounding
-    # them to the global 53 bits first.
-    ctx = make_context(_AGREEMENT_DPS)
-    diffs = [abs(ctx.mpf(x) - ctx.mpf(y)) for x, y in zip(a, b)]
-    mags = [max(abs(ctx.mpf(x)), abs(ctx.mpf(y))) for x, y in zip(a, b)]
-    if any(ctx.isnan(d) or ctx.isinf(d) for d in diffs):
-        return 0.0
-    s = ctx.mpf(scale) if scale is not None else max(mags)
-    err = max(diffs)
+    # Exact differences and magnitudes on the raw binary values (libmp with prec = 0 is
+    # exact): nothing is rounded before the comparison, whatever the inputs' precision.
+    wide = None
+    raw_a, raw_b = [], []
+    for arr, raw in ((a, raw_a), (b, raw_b)):
+        for v in arr.tolist():
+            r = _raw_exact(v)
+            if r is None:  # a Fraction, numpy scalar or string: rounded once, very finely
+                wide = wide or make_context(_AGREEMENT_DPS)
+                r = to_mp(wide, v)._mpf_
+            raw.append(r)
+    err, mag = fzero, fzero
+    for x, y in zip(raw_a, raw_b):
+        d = mpf_abs(mpf_sub(x, y))
+        if d in _NONFINITE or x in _NONFINITE or y in _NONFINITE:
+            return 0.0
+        if mpf_cmp(d, err) > 0:
+            err = d
+        for m in (mpf_abs(x), mpf_abs(y)):
+            if mpf_cmp(m, mag) > 0:
+                mag = m
+    ctx = _LOG_CTX
+    s = ctx.mpf(scale) if scale is not None else ctx.make_mpf(mag)
+    err = ctx.make_mpf(err)
     if err == 0:
         return float("inf")
-    if s == 0:
+    if not s > 0:
         return 0.0
-    # the logarithm needs only a few digits (a 1000-digit log is slow); mpf keeps the
-    # exponent range, so ratios below 1e-308 do not underflow
-    return float(-make_context(20).log10(err / s))
+    # the logarithm needs only a few digits; mpf keeps the exponent range, so ratios below
+    # 1e-308 do not underflow
+    return float(-ctx.log10(err / s))

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from mpmath.libmp import fone, mpf_add, mpf_div, mpf_mul, mpf_shift, mpf_sum, to_float
 
 from . import _validate as V
 from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp, to_mp_array
 from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
-from .secular import secular_root_f64, secular_root_mp
+from .secular import secular_root_f64, secular_root_raw
 
 __all__ = ["Trajectory", "self_distill", "trajectory_agreement", "DEFAULT_MAX_ROUNDS_F64",
            "DEFAULT_MAX_ROUNDS_MP", "F64_MAX_K", "MP_MAX_SECONDS", "MEMORY_BUDGET_BYTES",
@@ -330,13 +331,18 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess, r0sq, mem_rounds, sc
     cols = ym.reshape(K, -1)
     z0 = np.array([[ctx.fdot(Q[:, k], cols[:, j]) for j in range(cols.shape[1])]
                    for k in range(K)], dtype=object).reshape((K,) + ym.shape[1:])
-    w2 = _spectral_weights(z0)
     target = K * to_mp(ctx, eps)
+    # the round loop runs on raw libmp values (theory.secular.secular_root_raw): the same
+    # rounding as ctx.mpf arithmetic, without creating an object per operation
+    prec, mk = ctx.prec, ctx.make_mpf
+    w2 = [v._mpf_ for v in _spectral_weights(z0)]
+    rd = [v._mpf_ for v in d]
     # the float64 warm start works on d * 2^-eG, w2 and K eps * 2^-2ey (normalised, in range)
     eG, ey = scales
-    d_f = np.array([float(ctx.ldexp(v, -eG)) for v in d])
+    d_f = np.array([to_float(mpf_shift(v, -eG)) for v in rd])
     sq = ctx.fsum(v * v for v in ym.reshape(-1))
-    norms, cs, Bs = [ctx.sqrt(sq)], [], [np.array([ctx.one] * K, dtype=object)]
+    one = np.array([ctx.one] * K, dtype=object)
+    norms, cs, Bs, B = [ctx.sqrt(sq)], [], [one], [fone] * K
     while sq > target:
         t = len(cs)
         if t >= max_rounds:
@@ -348,17 +354,19 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess, r0sq, mem_rounds, sc
         else:
             try:
                 with np.errstate(all="ignore"):
-                    c_f = secular_root_f64(np.array([float(ctx.ldexp(v, -2 * ey)) for v in w2]),
+                    c_f = secular_root_f64(np.array([to_float(mpf_shift(v, -2 * ey))
+                                                     for v in w2]),
                                            d_f, float(ctx.ldexp(target, -2 * ey)))
                 s_guess = ctx.ldexp(1 / ctx.mpf(c_f), -eG)
             except Exception:  # the float64 warm start is only a hint; the mp solve is bracketed
                 s_guess = None
-        c = secular_root_mp(ctx, w2, d, target, s_guess)
-        a = np.array([dk / (c + dk) for dk in d], dtype=object)
-        w2 = w2 * a * a
-        cs.append(c)
-        Bs.append(Bs[-1] * a)
-        sq = ctx.fsum(w2)
+        c = secular_root_raw(ctx, w2, rd, target, s_guess)
+        a = [mpf_div(dk, mpf_add(c, dk, prec, "n"), prec, "n") for dk in rd]
+        w2 = [mpf_mul(w, mpf_mul(ak, ak, prec, "n"), prec, "n") for w, ak in zip(w2, a)]
+        B = [mpf_mul(b, ak, prec, "n") for b, ak in zip(B, a)]
+        cs.append(mk(c))
+        Bs.append(np.array([mk(b) for b in B], dtype=object))
+        sq = mk(mpf_sum(w2, prec, "n"))
         norms.append(ctx.sqrt(sq))
     return Trajectory(c=np.array(cs, dtype=object), norms=np.array(norms, dtype=object),
                       B=np.array(Bs, dtype=object), eigenvalues=d, eigenvectors=Q, z0=z0,

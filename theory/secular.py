@@ -22,14 +22,17 @@ null-space mass reaches K eps).
 1.0
 """
 
+import functools
 import math
 
 import numpy as np
+from mpmath.libmp import fone, mpf_add, mpf_cmp, mpf_div, mpf_mul, mpf_sum
 
 from ._validate import EPS64
 from .errors import InfeasibleError, InputError, PrecisionError
 
-__all__ = ["secular_value_f64", "secular_bracket", "secular_root_f64", "secular_root_mp"]
+__all__ = ["secular_value_f64", "secular_bracket", "secular_root_f64", "secular_root_mp",
+           "secular_root_raw", "to_raw"]
 
 
 def secular_value_f64(c, w2, d):
@@ -124,26 +127,54 @@ def secular_root_mp(ctx, w2, d, target, s_guess=None):
     ``s_guess`` (= 1/c from a float64 or lower-precision solve) makes Newton converge in a
     few quadratic steps.
     """
-    K = len(d)
-    pos = [k for k in range(K) if d[k] > 0]
+    return ctx.make_mpf(secular_root_raw(ctx, [to_raw(ctx, v) for v in w2],
+                                         [to_raw(ctx, v) for v in d], target, s_guess))
+
+
+def secular_root_raw(ctx, w2, d, target, s_guess=None):
+    """:func:`secular_root_mp` on mpmath's raw binary values (``mpmath.libmp`` tuples, as in
+    ``ctx.mpf(...)._mpf_``), returning c as a raw value: the same arithmetic as ``ctx.mpf``
+    (each operation rounded to the context's precision; sums exact before one rounding)
+    without the object overhead, for the round loop of the mp engine."""
+    prec = ctx.prec
+    pos = [k for k, v in enumerate(d) if v[0] == 0 and v[1] != 0]  # d_k > 0
     if not pos:
         raise InfeasibleError(f"G has no positive eigenvalue (G = 0): the only fit is f = 0; "
                               f"increase eps or use a non-zero kernel")
-    w0 = ctx.fsum(w2[k] for k in range(K) if not d[k] > 0)
+    mk = ctx.make_mpf
+    null = [w2[k] for k, v in enumerate(d) if not (v[0] == 0 and v[1] != 0)]
+    w0 = mk(mpf_sum(null, prec, _RND))
     wp = [w2[k] for k in pos]
     dp = [d[k] for k in pos]
-    lo, hi = secular_bracket(ctx.fsum(wp) + w0, w0, target, min(dp), max(dp), ctx.sqrt)
+    lo, hi = secular_bracket(mk(mpf_sum(wp, prec, _RND)) + w0, w0, target,
+                             mk(min(dp, key=_BY_VALUE)), mk(max(dp, key=_BY_VALUE)), ctx.sqrt)
     inv_a = 1 / ctx.sqrt(target)
+    w0r = w0._mpf_
 
     def F(s):
-        qs = [1 + s * dk for dk in dp]
-        v2 = [wk / (q * q) for wk, q in zip(wp, qs)]
-        phi = w0 + ctx.fsum(v2)
-        inv_root = 1 / ctx.sqrt(phi)  # phi^(-1/2) without a general power (exp/log)
-        return inv_root - inv_a, inv_root ** 3 * ctx.fsum(
-            v * dk / q for v, dk, q in zip(v2, dp, qs))
+        rs = s._mpf_
+        v2, dv = [w0r], []
+        for wk, dk in zip(wp, dp):
+            q = mpf_add(fone, mpf_mul(rs, dk, prec, _RND), prec, _RND)
+            v = mpf_div(wk, mpf_mul(q, q, prec, _RND), prec, _RND)
+            v2.append(v)
+            dv.append(mpf_div(mpf_mul(v, dk, prec, _RND), q, prec, _RND))
+        inv_root = 1 / ctx.sqrt(mk(mpf_sum(v2, prec, _RND)))  # phi^(-1/2), no exp/log
+        return inv_root - inv_a, inv_root ** 3 * mk(mpf_sum(dv, prec, _RND))
 
     s0 = ctx.mpf(s_guess) if s_guess is not None and lo < s_guess < hi else lo
     # stop when the step is below 16 ulps: Newton is quadratic, the next step would be far below
-    s = _newton_bracketed(F, lo, hi, s0, ctx.ldexp(1, 4 - ctx.prec), 200 + 2 * ctx.prec)
-    return 1 / s
+    s = _newton_bracketed(F, lo, hi, s0, ctx.ldexp(1, 4 - prec), 200 + 2 * prec)
+    return mpf_div(fone, s._mpf_, prec, _RND)
+
+
+_RND = "n"
+
+
+_BY_VALUE = functools.cmp_to_key(mpf_cmp)  # orders raw mpf values
+
+
+def to_raw(ctx, v):
+    """The libmp value of ``v`` (a ``ctx.mpf``, or any real ``ctx.mpf`` accepts)."""
+    raw = getattr(v, "_mpf_", None)
+    return raw if raw is not None else ctx.mpf(v)._mpf_
