@@ -113,9 +113,13 @@ def _mutant_task(ref, tier, seed, dps, k, screens, search):
 
 
 # ------------------------------------------------------------------ executors
-def _one_blas_thread():
-    """Worker initializer: one BLAS thread per worker process.  Two workers with two BLAS
-    threads each on two cores ran 5-20x slower (oversubscription)."""
+def _worker_init():
+    """Worker initializer: Ctrl-C is the parent's to handle (it ends the workers; a worker
+    that caught it would print a traceback per task), and one BLAS thread per worker
+    process: two workers with two BLAS threads each on two cores ran 5-20x slower
+    (oversubscription)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # without threadpoolctl the BLAS default stays
@@ -161,7 +165,7 @@ def _executor(kind, workers, scheduler):
     if kind == "process":
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        return ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread,
+        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                    mp_context=multiprocessing.get_context("fork"))
     if kind == "dask":
         try:
@@ -324,3 +328,11 @@ def _stop(pool):
             proc.terminate()
         except Exception:  # noqa: BLE001 - already gone
             pass
+    for proc in procs:
+        proc.join(timeout=5)
+    # with its workers gone the pool's manager thread ends; joining it here keeps Python's
+    # exit hook from writing to the pool's closed wake-up pipe ("Bad file descriptor")
+    try:
+        pool.shutdown(wait=True)
+    except Exception:  # noqa: BLE001 - a broken pool has nothing left to wait for
+        pass
