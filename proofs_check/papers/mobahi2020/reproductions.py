@@ -4,8 +4,8 @@ Each reproduction runs the self-distillation engine (:func:`theory.self_distill`
 docs/theory/mobahi2020.md §4) and writes a figure (PNG and PDF) plus CSV files holding
 every plotted number.  A round ``t < T`` fits ``y_t`` and predicts
 
-    f_t(x) = g_x^T (c_t I + G)^{-1} y_t = g_x^T V diag(1/(c_t + d)) B_t z_0,
-    G = V diag(d) V^T,  g_x[k] = k(x, x_k)/K,  z_0 = V^T y,
+    f_t(x) = g_x^T (c_t I + G)^{-1} y_t = g_x^T V^T diag(1/(c_t + d)) B_t z_0,
+    G = V^T diag(d) V,  g_x[k] = k(x, x_k)/K,  z_0 = V y,
 
 and round ``T`` (the collapse round) gives ``f_T ≡ 0`` (:func:`theory.distill.fitted_values`).
 
@@ -123,12 +123,12 @@ def _illustrative(outdir, small, say, mfig, style):
 
 
 def _spectrum_gram(K, kappa):
-    """``V diag(d) V^T`` with d_k = κ^{-(k-1)/(K-1)}/K and the columns of V the orthonormal
-    DCT-II basis vectors."""
+    """``V^T diag(d) V`` with d_k = κ^{-(k-1)/(K-1)}/K and V the orthonormal DCT-II matrix
+    (its rows are the eigenvectors, as in docs/theory/mobahi2020.md §4)."""
     import scipy.fft
-    Vt = scipy.fft.dct(np.eye(K), norm="ortho", axis=0)  # rows: the eigenvectors
+    V = scipy.fft.dct(np.eye(K), norm="ortho", axis=0)
     d = float(kappa) ** (-np.arange(K) / (K - 1)) / K
-    G = (Vt.T * d) @ Vt
+    G = (V.T * d) @ V
     return 0.5 * (G + G.T)
 
 
