@@ -6,7 +6,7 @@
     proofs-check search ID [--budget SECONDS] [--seed N] [--claims FILE.py]
     proofs-check domains [ID-or-prefix ...] [--tier fast|full] [--seed N] [--claims FILE.py]
     proofs-check derive ID [--format latex|markdown] [-o FILE]
-    proofs-check reproduce ID [-o DIR]
+    proofs-check reproduce ID [-o DIR] [--style paper|slides]
 
 Exit status: 0 every selected claim verified and every mutant refuted; 1 a claim refuted,
 a mutant survived or a claim could not be decided; 2 usage or input error (one line, no
@@ -125,6 +125,10 @@ def _build_parser():
     pp.add_argument("--list", action="store_true", help="list the reproductions")
     pp.add_argument("-o", "--output", metavar="DIR",
                     help="output directory (default: a new ./reproductions/<id>-N)")
+    from .reproduce import STYLES
+    pp.add_argument("--style", choices=tuple(STYLES), default="paper",
+                    help="figure size and text: paper (default; 6.75 in wide, 8-9 pt, "
+                         "TrueType fonts in the PDF) or slides (10 in wide, 12-14 pt)")
     return p
 
 
@@ -326,7 +330,7 @@ def _cmd_reproduce(args, out):
         check_writable(os.path.join(outdir, "probe") if os.path.isdir(outdir) else outdir)
     else:
         outdir = make_unique_dir("reproductions", args.id)
-    paths = reproduce.reproduce(args.id, outdir,
+    paths = reproduce.reproduce(args.id, outdir, style=args.style,
                                 progress=lambda msg: sys.stderr.write(msg.rstrip() + "\n"))
     for p in paths:
         out.write(f"wrote {p}\n")

@@ -5,6 +5,13 @@ read through the registry); a reproduction writes a figure (PNG and PDF) plus CS
 holding every plotted number, each file atomically and with a "generated; do not edit"
 banner.
 
+Figures are sized for a medium (:data:`STYLES`): ``paper`` (the default) gives the widths
+of a two-column journal page, 3.25 in for one column and 6.75 in for a multi-panel figure,
+8-9 pt text and TrueType fonts embedded in the PDF; ``slides`` gives the same layouts
+10 in wide with 12-14 pt text.  A figure module gets its ``Figure`` from :func:`figure`,
+which applies the style through a local ``matplotlib.rc_context``, so no global
+matplotlib setting changes.
+
 Domain: ``outdir`` a directory that exists or can be created; files in it with the names
 listed by each reproduction are replaced (atomically, one file at a time).
 
@@ -12,6 +19,7 @@ listed by each reproduction are replaced (atomically, one file at a time).
 True
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -25,13 +33,15 @@ from theory.errors import InputError, ProofsCheckError
 from ._io import atomic_write_text
 
 __all__ = ["Reproduction", "reproductions", "reproduce", "MissingDependencyError", "CSV_BANNER",
-           "write_csv", "require", "require_matplotlib", "dpi", "save_figure"]
+           "write_csv", "require", "require_matplotlib", "dpi", "save_figure", "FigureStyle",
+           "STYLES", "figure", "integer_ticks", "MAX_PAPER_HEIGHT"]
 
 
 @dataclass(frozen=True)
 class Reproduction:
-    """A figure of a paper: ``run(outdir, small, say, mfig) -> [paths]`` (``mfig``:
-    ``matplotlib.figure``; ``say``: a progress callable; ``small``: reduced size)."""
+    """A figure of a paper: ``run(outdir, small, say, mfig, style) -> [paths]`` (``mfig``:
+    ``matplotlib.figure``; ``say``: a progress callable; ``small``: reduced size;
+    ``style``: a :class:`FigureStyle`, handed on to :func:`figure`)."""
 
     id: str
     description: str
@@ -84,6 +94,121 @@ def require_matplotlib():
     return require("matplotlib.figure", "plot")
 
 
+@dataclass(frozen=True)
+class FigureStyle:
+    """Sizes of the figures for one medium.
+
+    ``one_column``, ``two_columns``: figure widths in inches (a single panel; a figure of
+    several panels); ``text``: titles and axis labels, ``small``: tick labels, legends and
+    annotations, in points; ``scale``: the factor on line widths and marker sizes (1 on
+    paper), see :meth:`pt`.  Heights are written for paper and scaled with the width.
+
+    >>> STYLES["paper"].width(2), STYLES["paper"].height(2, 4.0)
+    (6.75, 4.0)
+    >>> STYLES["slides"].height(2, 4.0) == 4.0 * 10 / 6.75
+    True
+    """
+
+    name: str
+    one_column: float
+    two_columns: float
+    text: float
+    small: float
+    scale: float
+
+    def width(self, columns):
+        """Figure width in inches for a figure spanning ``columns`` (1 or 2) columns."""
+        if columns not in (1, 2):
+            raise InputError(f"columns = {columns!r} must be 1 or 2")
+        return self.one_column if columns == 1 else self.two_columns
+
+    def height(self, columns, paper_height):
+        """Height in inches of a figure ``paper_height`` inches tall in the paper style: the
+        aspect ratio is that of the paper layout."""
+        return paper_height * self.width(columns) / STYLES["paper"].width(columns)
+
+    def pt(self, size):
+        """A line width or marker size given for paper, in this style."""
+        return size * self.scale
+
+    def rc(self):
+        """The ``matplotlib.rcParams`` of this style (for a local ``rc_context``)."""
+        k = self.scale
+        return {
+            "font.size": self.text, "axes.titlesize": self.text, "axes.labelsize": self.text,
+            "figure.titlesize": self.text, "figure.labelsize": self.text,
+            "xtick.labelsize": self.small, "ytick.labelsize": self.small,
+            "legend.fontsize": self.small, "legend.title_fontsize": self.small,
+            "legend.borderpad": 0.3, "legend.labelspacing": 0.25, "legend.handlelength": 1.6,
+            "legend.handletextpad": 0.4, "legend.columnspacing": 1.0, "legend.borderaxespad": 0.3,
+            "lines.linewidth": 1.2 * k, "lines.markersize": 3.5 * k,
+            "lines.markeredgewidth": 0.8 * k, "axes.linewidth": 0.6 * k,
+            "grid.linewidth": 0.4 * k, "patch.linewidth": 0.6 * k,
+            "xtick.major.width": 0.6 * k, "ytick.major.width": 0.6 * k,
+            "xtick.minor.width": 0.4 * k, "ytick.minor.width": 0.4 * k,
+            "xtick.major.size": 3.0 * k, "ytick.major.size": 3.0 * k,
+            "xtick.minor.size": 1.8 * k, "ytick.minor.size": 1.8 * k,
+            "xtick.major.pad": 2.5 * k, "ytick.major.pad": 2.5 * k,
+            "axes.titlepad": 4.0 * k, "axes.labelpad": 2.5 * k,
+            "figure.constrained_layout.h_pad": 0.03, "figure.constrained_layout.w_pad": 0.03,
+            **_EMBED_TRUETYPE,
+        }
+
+
+#: Fonts embedded as TrueType (Type 42), not Type 3: publishers' checkers ask for it, and
+#: the text of the PDF stays selectable and searchable.
+_EMBED_TRUETYPE = {"pdf.fonttype": 42, "ps.fonttype": 42}
+
+#: Figure media, by the name given to ``proofs-check reproduce --style``.
+STYLES = {
+    "paper": FigureStyle("paper", one_column=3.25, two_columns=6.75, text=9.0, small=8.0,
+                         scale=1.0),
+    "slides": FigureStyle("slides", one_column=6.5, two_columns=10.0, text=14.0, small=12.0,
+                          scale=1.5),
+}
+
+#: Tallest paper-style figure, in inches (a page of 9.5 in text height, less the caption).
+MAX_PAPER_HEIGHT = 9.0
+
+
+def _style_named(style):
+    """The :class:`FigureStyle` for a name in :data:`STYLES` (a style passes through)."""
+    if isinstance(style, FigureStyle):
+        return style
+    if not (isinstance(style, str) and style in STYLES):
+        raise InputError(f"unknown figure style {style!r}; choose one of "
+                         f"{', '.join(STYLES)}")
+    return STYLES[style]
+
+
+@contextlib.contextmanager
+def figure(mfig, style, *, height, columns=2):
+    """A constrained-layout ``Figure`` ``style.width(columns)`` wide and ``height`` inches
+    tall on paper (scaled with the width in other styles), with the style's text sizes.
+
+    Draw and save (:func:`save_figure`) inside the ``with`` block: the style's rcParams hold
+    only there (``matplotlib.rc_context``; no global setting changes).
+
+    Domain: ``0 < height <= MAX_PAPER_HEIGHT``; ``columns`` 1 or 2.
+    """
+    import matplotlib
+    if not 0 < height <= MAX_PAPER_HEIGHT:
+        raise InputError(f"figure height {height!r} in must be in (0, {MAX_PAPER_HEIGHT}] on "
+                         "paper; split the figure")
+    style = _style_named(style)
+    size = (style.width(columns), style.height(columns, height))
+    with matplotlib.rc_context(style.rc()):
+        yield mfig.Figure(figsize=size, layout="constrained")
+
+
+def integer_ticks(axis):
+    """Put the major ticks of ``axis`` (an ``Axis``: ``ax.xaxis``) on integers: for counts
+    such as rounds and steps."""
+    import matplotlib.ticker
+    axis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    axis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
 def dpi(small):
     """Resolution of the PNGs: 150 dpi, or 72 for the reduced (test) runs."""
     return 72 if small else 150
@@ -93,8 +218,9 @@ def dpi(small):
 
 def save_figure(fig, base, rid, dpi):
     """Write ``base.png`` and ``base.pdf`` atomically, with the generated-file banner in their
-    metadata and no creation date (the bytes do not depend on when they were made); return
-    both paths."""
+    metadata, no creation date (the bytes do not depend on when they were made) and the
+    fonts embedded as TrueType; return both paths.  The page is the figure's size (no
+    cropping), so the PDF is exactly as wide as the style says."""
     from ._io import atomic_writer
     banner = CSV_BANNER.format(rid=rid).lstrip("# ")
     meta = {
@@ -102,10 +228,11 @@ def save_figure(fig, base, rid, dpi):
         "pdf": {"Title": rid, "Subject": banner, "Creator": "proofs-check",
                 "CreationDate": None},
     }
+    import matplotlib
     paths = []
     for fmt in ("png", "pdf"):
         path = f"{base}.{fmt}"
-        with atomic_writer(path) as tmp:
+        with atomic_writer(path) as tmp, matplotlib.rc_context(_EMBED_TRUETYPE):
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta[fmt])
         paths.append(path)
         # the layout is solved now; keep it for the next format instead of solving again
@@ -123,12 +250,13 @@ def reproductions():
     return out
 
 
-def reproduce(rid, outdir, *, small=False, progress=None):
+def reproduce(rid, outdir, *, small=False, progress=None, style="paper"):
     """Run reproduction ``rid``, write its figure (PNG, PDF) and CSVs into ``outdir``; return the paths.
 
     ``small=True`` runs a reduced size (for tests); ``progress`` (a callable taking a
-    string) receives progress messages.  Every file is written atomically; existing files
-    of the same name are replaced.
+    string) receives progress messages; ``style`` (a name in :data:`STYLES` or a
+    :class:`FigureStyle`) sizes the figure.  Every file is written atomically; existing
+    files of the same name are replaced.
 
     Domain: ``rid`` in :func:`reproductions`; needs matplotlib (``proofs-check[plot]``) and,
     where a reproduction says so, scikit-learn (``proofs-check[data]``).
@@ -144,6 +272,7 @@ def reproduce(rid, outdir, *, small=False, progress=None):
                          f"{', '.join(sorted(known))}")
     if progress is not None and not callable(progress):
         raise InputError(f"progress = {progress!r} must be a callable taking a string, or None")
+    style = _style_named(style)
     mfig = require_matplotlib()
     outdir = os.fspath(outdir)
     try:
@@ -152,4 +281,4 @@ def reproduce(rid, outdir, *, small=False, progress=None):
         raise InputError(f"output directory {outdir!r} cannot be created: a file of that name "
                          f"is in the way; pass another directory") from exc
     say = progress if progress is not None else (lambda msg: None)
-    return known[rid].run(outdir, small, say, mfig)
+    return known[rid].run(outdir, small, say, mfig, style)

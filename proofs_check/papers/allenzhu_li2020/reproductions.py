@@ -54,18 +54,22 @@ SMALL_SIZE = SimSize(n_train=80, n_test=300, L=2, steps=100, student_steps=150, 
 
 
 def _heat_rows(run):
-    """(label, strengths (k, 2), sv-err by view (k, 2)) of the heat-map models of one seed."""
+    """(label, short label for the figure, strengths (k, 2), sv-err by view (k, 2)) of the
+    heat-map models of one seed."""
     L = run.size.L
-    rows = [(f"network {l + 1}", run.single.strengths[l], run.single.by_view[l]) for l in range(L)]
-    rows.append(("ensemble (mean of members)", run.single.strengths.mean(axis=0),
+    rows = [(f"network {l + 1}", f"network {l + 1}", run.single.strengths[l],
+             run.single.by_view[l]) for l in range(L)]
+    rows.append(("ensemble (mean of members)", "ensemble", run.single.strengths.mean(axis=0),
                  run.ensemble.by_view[0]))
-    rows.append(("distilled (KD)", run.kd.strengths[0], run.kd.by_view[0]))
-    rows.append(("hard-label control", run.control.strengths[0], run.control.by_view[0]))
-    rows.append(("self-distilled from network 1", run.sd.strengths[0], run.sd.by_view[0]))
+    rows.append(("distilled (KD)", "KD student", run.kd.strengths[0], run.kd.by_view[0]))
+    rows.append(("hard-label control", "hard-label control", run.control.strengths[0],
+                 run.control.by_view[0]))
+    rows.append(("self-distilled from network 1", "SD of network 1", run.sd.strengths[0],
+                 run.sd.by_view[0]))
     return rows
 
 
-def _views(outdir, small, say, mfig):
+def _views(outdir, small, say, mfig, style):
     from .figures import draw_views
     rid = "allenzhu_li2020.views"
     size = SMALL_SIZE if small else SIZES["fast"]
@@ -75,7 +79,7 @@ def _views(outdir, small, say, mfig):
         say(f"{rid}: data seed {s} ({size.label}): {runs[-1].seconds:.1f} s")
     heat = _heat_rows(runs[0])
     srows = []
-    for label, S, E in heat:
+    for label, _, S, E in heat:
         for i in range(S.shape[0]):
             for j in (0, 1):
                 srows.append([runs[0].seed, label, i, j, S[i, j], bool(S[i, j] >= VIEW_THRESHOLD),
@@ -99,10 +103,12 @@ def _views(outdir, small, say, mfig):
                    ["kind", "label", "per_seed_value", "seeds", "mean_sv_err", "sd_over_seeds"],
                    summary),
     ]
-    title = (rf"Multi-view simulator ({size.label}: $N={size.n_train}$, $L={size.L}$, "
-             rf"{size.steps} steps, students {size.student_steps}, $M={size.rf_M}$); "
-             rf"data seeds {SEEDS[small][0]}-{SEEDS[small][-1]}")
-    files += draw_views(mfig, os.path.join(outdir, "views"), rid, dpi=_dpi(small), title=title,
+    title = (rf"Multi-view simulator: $N={size.n_train}$ training samples, $L={size.L}$ "
+             rf"networks, $M={size.rf_M}$ random features" "\n"
+             rf"{size.steps} training steps (students {size.student_steps}); data seeds "
+             rf"{SEEDS[small][0]} to {SEEDS[small][-1]}")
+    files += draw_views(mfig, os.path.join(outdir, "views"), rid, style=style,
+                        dpi=_dpi(small), title=title,
                         heat=heat, seed=runs[0].seed, threshold=VIEW_THRESHOLD,
                         kinds=KINDS, per_seed=per_seed)
     for key, label, _ in KINDS:

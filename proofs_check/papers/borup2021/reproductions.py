@@ -71,7 +71,7 @@ def _published(alpha):
     return out
 
 
-def _toy(outdir, small, say, mfig):
+def _toy(outdir, small, say, mfig, style):
     from .figures import draw_toy
     rid = "borup2021.toy"
     steps = 12 if small else 30
@@ -121,9 +121,11 @@ def _toy(outdir, small, say, mfig):
         fit_rows.append(row)
     files.append(_write_csv(os.path.join(outdir, "toy_fit.csv"), rid, header, fit_rows))
     fits = {a: {"pred": runs[a][2][:6], "limit": runs[a][3]} for a in fit_alphas}
-    title = (rf"Borup & Andersen's toy example: RBF $\gamma={TOY_GAMMA:g}$, $\lambda={TOY_LAM}$, "
-             r"11 points; loss = mean of $(f(x)-\sin 2\pi x)^2$ over $x=0,0.01,\dots,1$")
-    files += draw_toy(mfig, os.path.join(outdir, "toy"), rid, dpi=_dpi(small), title=title,
+    title = (rf"Borup & Andersen's toy example: 11 points, RBF kernel $\gamma={TOY_GAMMA:g}$, "
+             rf"$\lambda={TOY_LAM}$" "\n"
+             r"loss: mean of $(f(x)-\sin 2\pi x)^2$ over $x=0,0.01,\dots,1$")
+    files += draw_toy(mfig, os.path.join(outdir, "toy"), rid, style=style, dpi=_dpi(small),
+                      title=title,
                       x=TOY_X, y=TOY_Y, grid=TOY_GRID, truth=truth, fits=fits,
                       losses=loss_panel, ratios=ratio_panel, readme_label=README_COLUMN_LABEL)
     return files

@@ -83,7 +83,7 @@ def air_numbers(small):
         "rms_noisy": float(np.sqrt(np.mean(xi**2))), "C": C}
 
 
-def _air(outdir, small, say, mfig):
+def _air(outdir, small, say, mfig, style):
     from .figures import draw_air
     rid = "dong2019.air"
     st = AIR_SETTING
@@ -111,12 +111,13 @@ def _air(outdir, small, say, mfig):
             + [N["rms_gd"][r], N["rms_soft"][r], N["rms_hard"][r], N["margin_gd"][r],
                N["margin_soft"][r], N["margin_hard"][r]] for r, k in enumerate(N["steps"]))
     files.append(_write_csv(os.path.join(outdir, "air_trajectories.csv"), rid, head, rows))
-    title = (rf"AIR in the kernel regime ($H^\infty$): $n={st['n']}$ points in "
+    title = (rf"Kernel regime ($H^\infty$): $n={st['n']}$ points in "
              rf"$\mathbb{{R}}^{{{st['d']}}}$, $C={C}$ clusters, $\sigma={st['sigma']}$, "
-             rf"{round(100 * N['rho_hat'])}% of labels flipped; GD with "
-             rf"$\eta=1/\lambda_{{\max}}$, soft rule $a={st['a_soft']}$, hard rule "
-             rf"$a={st['a_hard']}$ ($\eta\lambda_{{\max}}=0.99$)")
-    files += draw_air(mfig, os.path.join(outdir, "air"), rid, dpi=_dpi(small), title=title,
+             rf"{round(100 * N['rho_hat'])}% of labels flipped" "\n"
+             rf"GD with $\eta=1/\lambda_{{\max}}$; soft rule $a={st['a_soft']}$; hard rule "
+             rf"$a={st['a_hard']}$, $\eta\lambda_{{\max}}=0.99$")
+    files += draw_air(mfig, os.path.join(outdir, "air"), rid, style=style, dpi=_dpi(small),
+                      title=title,
                       N=N, frac_clean=frac_clean, frac_noise=frac_noise,
                       pred=st["rho"] + C * (1 - st["rho"]) / st["n"])
     return files

@@ -525,13 +525,13 @@ CLAIMS = (
            [("ceil_r0_minus_1", r"$T \le \lceil r_0 - 1\rceil$",
              _upper_bounds([("ceil(r0-1)", _ceil_arg_mutant_upper)]))]),
     _claim("sparsify_monotone", "§4, sparsification of B_t", "paper",
-           "for d_j > d_k, B_t[k]/B_t[j] strictly decreases in t",
-           r"d_j > d_k \implies \frac{B_{t+1}[k]}{B_{t+1}[j]} < \frac{B_t[k]}{B_t[j]}",
+           "for d_j > d_k, B_{t,k}/B_{t,j} strictly decreases in t",
+           r"d_j > d_k \implies \frac{B_{t+1,k}}{B_{t+1,j}} < \frac{B_{t,k}}{B_{t,j}}",
            _sparsify_monotone(True),
            [("non_decreasing", "ratio non-decreasing", _sparsify_monotone(False))]),
     _claim("sparsify_rate", "§4, sparsification rate", "derived",
-           "B_t[k]/B_t[j] <= rho_jk^t, rho_jk = (d_k/d_j)(c+d_j)/(c+d_k), c = d_min/(r_0-1)",
-           r"\frac{B_t[k]}{B_t[j]} \le \rho_{jk}^t,\ \rho_{jk} = \frac{d_k}{d_j}\,"
+           "B_{t,k}/B_{t,j} <= rho_jk^t, rho_jk = (d_k/d_j)(c+d_j)/(c+d_k), c = d_min/(r_0-1)",
+           r"\frac{B_{t,k}}{B_{t,j}} \le \rho_{jk}^t,\ \rho_{jk} = \frac{d_k}{d_j}\,"
            r"\frac{\underline{c}+d_j}{\underline{c}+d_k},\ \underline{c} = \frac{d_{\min}}{r_0-1}",
            _sparsify_rate(False),
            [("c_bar", r"$\underline{c}$ replaced by $\bar c = d_{\max}/(r_0-1)$", _sparsify_rate(True))],
@@ -540,7 +540,7 @@ CLAIMS = (
            "early stopping and one ridge solve keep E[k]/E[j] >= d_k/d_j; self-distillation "
            "goes below",
            r"\frac{E_t[k]}{E_t[j]} \ge \frac{d_k}{d_j},\ \ \exists t:\ "
-           r"\frac{B_t[k]}{B_t[j]} < \frac{d_k}{d_j}",
+           r"\frac{B_{t,k}}{B_{t,j}} < \frac{d_k}{d_j}",
            _early_stopping(False),
            [("es_below", r"some $t \ge 2,\ \eta$ gives $E_t[k]/E_t[j] < d_k/d_j$",
              _early_stopping(True))],

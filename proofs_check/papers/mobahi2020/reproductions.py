@@ -4,15 +4,17 @@ Each reproduction runs the self-distillation engine (:func:`theory.self_distill`
 docs/theory/mobahi2020.md §4) and writes a figure (PNG and PDF) plus CSV files holding
 every plotted number.  A round ``t < T`` fits ``y_t`` and predicts
 
-    f_t(x) = g_x^T (c_t I + G)^{-1} y_t = g_x^T Q diag(1/(c_t + d)) B_t z_0,
-    G = Q diag(d) Q^T,  g_x[k] = k(x, x_k)/K,  z_0 = Q^T y,
+    f_t(x) = g_x^T (c_t I + G)^{-1} y_t = g_x^T V^T diag(1/(c_t + d)) B_t z_0,
+    G = V^T diag(d) V,  g_x[k] = k(x, x_k)/K,  z_0 = V y,
 
 and round ``T`` (the collapse round) gives ``f_T ≡ 0`` (:func:`theory.distill.fitted_values`).
 
 * ``mobahi2020.illustrative``: the paper's 11-point data (docs/theory/mobahi2020.md §6), a
-  Green-function kernel; the fitted function after each round and the diagonal of ``B_t``.
-* ``mobahi2020.rounds_vs_eps``: the collapse round ``T`` against ``ε`` for several kernels,
-  with the lower and upper bounds on ``T`` (docs/theory/mobahi2020.md §5) as curves.
+  Green-function kernel; the fitted function after each round and the diagonal
+  ``B_{t,k}`` of ``B_t``.
+* ``mobahi2020.rounds_vs_eps``: the collapse round ``T`` against ``ε`` (drawn against
+  ``r_0 = ||y||/sqrt(K ε)``) for several kernels, with the lower and upper bounds on ``T``
+  (docs/theory/mobahi2020.md §5) as curves.
 * ``mobahi2020.real_data``: train and held-out error against the round on scikit-learn's
   diabetes data (shipped with the package, no download), Gaussian and ReLU-NTK kernels.
 
@@ -72,7 +74,7 @@ ILLUSTRATIVE_POWER = 2
 ILLUSTRATIVE_EPS = 0.02
 
 
-def _illustrative(outdir, small, say, mfig):
+def _illustrative(outdir, small, say, mfig, style):
     from .figures import draw_illustrative
     rid = "mobahi2020.illustrative"
     x, y, eps = ILLUSTRATIVE_X, ILLUSTRATIVE_Y, ILLUSTRATIVE_EPS
@@ -106,12 +108,12 @@ def _illustrative(outdir, small, say, mfig):
             rows.append([t, c_t, tr.norms[t], k + 1, d[k], B[t, k]])
     files.append(_write_csv(os.path.join(outdir, "illustrative_B.csv"), rid,
                             ["round", "c_t", "norm_y_t", "k", "d_k", "B_t_kk"], rows))
-    title = (r"Self-distillation, Green's function of $(1-\ell^2D^2)^2$, "
-             rf"$g(r)=(\ell+r)e^{{-r/\ell}}/(4\ell^2)$, $\ell={ILLUSTRATIVE_ELL}$; "
-             rf"$K={K}$, $\varepsilon={eps}$ ($\|y\|^2/K={float(y @ y) / K:.3f}$): "
+    title = (r"Self-distillation with the Green's function of $(1-\ell^2D^2)^2$, "
+             rf"$\ell={ILLUSTRATIVE_ELL}$" "\n"
+             rf"$K={K}$ points, $\varepsilon={eps}$ ($\|y\|^2/K={float(y @ y) / K:.3f}$): "
              rf"collapse at round $T={T}$")
-    files += draw_illustrative(mfig, os.path.join(outdir, "illustrative"), rid,
-                              dpi=_dpi(small), title=title,
+    files += draw_illustrative(mfig, os.path.join(outdir, "illustrative"), rid, style=style,
+                               dpi=_dpi(small), title=title,
                                x=x, y=y, grid=grid, curves=curves, d=d, B=B, T=T)
     return files
 
@@ -121,11 +123,12 @@ def _illustrative(outdir, small, say, mfig):
 
 
 def _spectrum_gram(K, kappa):
-    """``Q diag(d) Q^T`` with d_k = κ^{-(k-1)/(K-1)}/K and Q the orthonormal DCT-II matrix."""
+    """``V^T diag(d) V`` with d_k = κ^{-(k-1)/(K-1)}/K and V the orthonormal DCT-II matrix
+    (its rows are the eigenvectors, as in docs/theory/mobahi2020.md §4)."""
     import scipy.fft
-    Q = scipy.fft.dct(np.eye(K), norm="ortho", axis=0)
+    V = scipy.fft.dct(np.eye(K), norm="ortho", axis=0)
     d = float(kappa) ** (-np.arange(K) / (K - 1)) / K
-    G = (Q.T * d) @ Q
+    G = (V.T * d) @ V
     return 0.5 * (G + G.T)
 
 
@@ -137,9 +140,9 @@ ROUNDS_KERNELS = (
      lambda x, p: green_gram(laplace_power_coeffs(p, 2), x)),
     ("matern52", 0.2, r"Matérn $\nu=5/2$, $\ell=0.2$", lambda x, p: matern_gram(x, 2.5, p)),
     ("gaussian", 0.2, r"Gaussian, $h=0.2$", lambda x, p: gaussian_gram(x, p)),
-    ("spectrum", 1.0, r"prescribed spectrum, $\kappa=1$ ($G=I/K$): $n_{lo}=n_{hi}=T$",
+    ("spectrum", 1.0, r"$G=I/K$, $\kappa=1$: $n_{lo}=n_{hi}=T$",
      lambda x, p: _spectrum_gram(x.size, p)),
-    ("spectrum", 100.0, r"prescribed spectrum, $\kappa=100$ (DCT basis)",
+    ("spectrum", 100.0, r"prescribed spectrum, $\kappa=100$",
      lambda x, p: _spectrum_gram(x.size, p)),
 )
 
@@ -174,7 +177,7 @@ def _collapse_round(G, y, eps):
     return tr, "float64-undecided"
 
 
-def _rounds_vs_eps(outdir, small, say, mfig):
+def _rounds_vs_eps(outdir, small, say, mfig, style):
     from .figures import draw_rounds_vs_eps, sci
     rid = "mobahi2020.rounds_vs_eps"
     x, y = ILLUSTRATIVE_X, ILLUSTRATIVE_Y
@@ -184,7 +187,8 @@ def _rounds_vs_eps(outdir, small, say, mfig):
     rows, panels = [], []
     for name, p, label, build in ROUNDS_KERNELS:
         G = build(x, p)
-        panel = {"label": label, "rel": [], "T": [], "bounds": {b[0]: [] for b in BOUNDS}}
+        panel = {"label": label, "rel": [], "r0": [], "T": [],
+                 "bounds": {b[0]: [] for b in BOUNDS}}
         for er in rel:
             eps = float(er * scale)
             tr, how = _collapse_round(G, y, eps)
@@ -194,6 +198,7 @@ def _rounds_vs_eps(outdir, small, say, mfig):
             vals = bound_values(r0, kappa)
             rows.append([name, p, kappa, eps, float(er), r0, T, how] + vals)
             panel["rel"].append(float(er))
+            panel["r0"].append(r0)
             panel["T"].append(T)
             for (col, _, _), v in zip(BOUNDS, vals):
                 panel["bounds"][col].append(v)
@@ -205,9 +210,10 @@ def _rounds_vs_eps(outdir, small, say, mfig):
     files = [_write_csv(os.path.join(outdir, "rounds_vs_eps.csv"), rid,
                         ["kernel", "parameter", "kappa", "eps", "eps_over_mean_y2", "r0", "T",
                          "T_engine"] + [b[0] for b in BOUNDS], rows)]
-    title = (rf"Collapse round $T$ against $\varepsilon$ (the paper's illustrative data, $K={K}$, "
-             rf"$\|y\|^2/K={scale:.4f}$, $r_0=\|y\|/\sqrt{{K\varepsilon}}$) and the bounds on $T$")
-    files += draw_rounds_vs_eps(mfig, os.path.join(outdir, "rounds_vs_eps"), rid,
+    title = (r"Collapse round $T$ and its bounds against $r_0=\|y\|/\sqrt{K\varepsilon}$" "\n"
+             rf"(the paper's illustrative data: $K={K}$, $\|y\|^2/K={scale:.4f}$; "
+             rf"$\varepsilon/(\|y\|^2/K)$ from {rel[0]:g} to ${sci(rel[-1])}$)")
+    files += draw_rounds_vs_eps(mfig, os.path.join(outdir, "rounds_vs_eps"), rid, style=style,
                                 dpi=_dpi(small), title=title,
                                 panels=panels, bounds=BOUNDS)
     return files
@@ -257,9 +263,9 @@ def _real_kernels(data):
     Utr, Ute = _unit_rows(Xtr), _unit_rows(Xte)
     U = np.clip(Ute @ Utr.T, -1.0, 1.0)
     ntk_x = U * (np.pi - np.arccos(U)) / (2 * np.pi) / K
-    return (("gaussian", rf"Gaussian kernel, $h={h:.3g}$ (median distance)",
+    return (("gaussian", rf"Gaussian kernel, $h={h:.3g}$",
              gaussian_gram(Xtr, h), gauss_x),
-            ("ntk_relu", "two-layer ReLU NTK (bias coordinate added, unit-norm inputs)",
+            ("ntk_relu", "two-layer ReLU NTK",
              ntk_relu_gram(Utr), ntk_x))
 
 
@@ -273,7 +279,7 @@ def _real_eps_tuning(small):
     return np.geomspace(0.01, 0.9, 8 if small else 40)
 
 
-def _real_data(outdir, small, say, mfig):
+def _real_data(outdir, small, say, mfig, style):
     from .figures import draw_real_data
     rid = "mobahi2020.real_data"
     data = _real_data_split(small)
@@ -324,10 +330,11 @@ def _real_data(outdir, small, say, mfig):
                     "train_mse_best", "heldout_mse_best", "tuned_eps", "tuned_heldout_mse_round0"],
                    summary),
     ]
-    title = (rf"Self-distillation on scikit-learn's diabetes data: $K={K}$ train, "
-             rf"{yte.size} held-out (seed {REAL_DATA_SEED}); targets standardised, "
-             r"$\varepsilon$ in units of the train variance")
-    files += draw_real_data(mfig, os.path.join(outdir, "real_data"), rid,
+    title = (rf"Self-distillation on the diabetes data: $K={K}$ train, {yte.size} held-out "
+             rf"points (split seed {REAL_DATA_SEED})" "\n"
+             r"targets standardised; $\varepsilon$ and the errors in units of the train "
+             r"variance")
+    files += draw_real_data(mfig, os.path.join(outdir, "real_data"), rid, style=style,
                             dpi=_dpi(small), title=title,
                             panels=panels)
     return files

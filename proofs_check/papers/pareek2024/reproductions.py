@@ -148,7 +148,7 @@ _HEADER = ["r", "B_over_sigma2", "R_oracle", "lam_ridge", "ratio_ridge", "lam_on
            "bound"]
 
 
-def _separation(outdir, small, say, mfig):
+def _separation(outdir, small, say, mfig, style):
     from .figures import draw_separation
     rid = "pareek2024.separation"
     rows = []
@@ -171,8 +171,8 @@ def _separation(outdir, small, say, mfig):
     ]
     title = (r"Repeated self-distillation on $s_j^2 = j$, $\theta^\star = \beta v_1$, "
              rf"$B/\sigma^2 = {SNR_PER_R:g}\,r$: in-sample risk / oracle risk")
-    files += draw_separation(mfig, os.path.join(outdir, "separation"), rid, dpi=_dpi(small),
-                             title=title, rows=rows, k_rows=k_rows, lam_r=R_STEP_LAM)
+    files += draw_separation(mfig, os.path.join(outdir, "separation"), rid, style=style,
+                             dpi=_dpi(small), title=title, rows=rows, k_rows=k_rows, lam_r=R_STEP_LAM)
     return files
 
 
