@@ -10,7 +10,7 @@ eps >= 1e-4 ||y||^2/K keeps the collapse round T <= r_0^2 - 1 < 10^4).  Properti
   and matches a bisection oracle to the root's condition number;
 * c_t strictly increasing, by at least the factor (1 - 1/r_t)^(-1/2) (derived below);
 * ||y_{t+1}||^2 <= ||y_t||^2 - K eps;
-* B_t[k]/B_t[j] strictly decreasing in t when d_j > d_k;
+* B_{t,k}/B_{t,j} strictly decreasing in t when d_j > d_k;
 * the collapse round T is the first t with ||y_t||^2 <= K eps (from y_t itself), and T = 0
   exactly when ||y||^2 <= K eps (decided in exact rational arithmetic);
 * float64 agrees with the confirmed mp engine within a derived float64 error bound;
@@ -551,7 +551,7 @@ def test_norms_decrease_by_at_least_K_eps_thorough(inst):
 
 @strict_fp
 def check_B_ratios(inst):
-    """For d_j > d_k: B_t[k]/B_t[j] is strictly decreasing in t (spec §5 sparsify_monotone).
+    """For d_j > d_k: B_{t,k}/B_{t,j} is strictly decreasing in t (spec §5 sparsify_monotone).
 
     One round multiplies the ratio by rho_t = A_t[k]/A_t[j] = (d_k (c_t + d_j))/(d_j (c_t + d_k))
     < 1 (formed as written: 1 - c_t (d_j - d_k)/(d_j (c_t + d_k)) cancels when rho_t << 1).
@@ -580,11 +580,11 @@ def check_B_ratios(inst):
     bad = ok & (R1 > R0 * rho * (1 + 32 * U))
     if bad.any():
         t, p = (int(v[0]) for v in np.nonzero(bad))
-        raise AssertionError(f"B_t[{kk[p]}]/B_t[{jj[p]}] (d = {d[kk[p]]!r} < {d[jj[p]]!r}) fell by "
+        raise AssertionError(f"B_{{t,{kk[p]}}}/B_{{t,{jj[p]}}} (d = {d[kk[p]]!r} < {d[jj[p]]!r}) fell by "
                              f"less than rho_t at t = {t}: {R1[t, p]!r} vs "
                              f"{R0[t, p]!r} * {rho[t, p]!r}")
     strict = ok & (rho < 1 - 64 * U)
-    assert np.all(R1[strict] < R0[strict]), "B_t[k]/B_t[j] did not decrease"
+    assert np.all(R1[strict] < R0[strict]), "B_{t,k}/B_{t,j} did not decrease"
 
 
 @given(inst=instances())
@@ -743,7 +743,7 @@ def f64_error_bound(tr, gamma, k=4.0):
       ln phi by 2 rho_t and ln c by cond_t 2 rho_t, cond_t = 1/(2 sum_k p_k d_k/(c_t + d_k))
       (p_k: share of mode k in phi).  Bound (relative):
       gamma u kappa (1 + 2 cond_t ||y_0||/||y_t||).
-    * B_t[k] = f_t(d_k): B_t (1/e)(delta d_k/d_k) plus B_t sum_{i<t} (1 - A_i[k]) (error of c_i).
+    * B_{t,k} = f_t(d_k): B_t (1/e)(delta d_k/d_k) plus B_t sum_{i<t} (1 - A_i[k]) (error of c_i).
 
     k = 4 covers sqrt(K)/e <= 1.3 (K <= 12), the feedback of c-errors into later rounds and
     second-order terms (observed errors stay below 1.3 gamma u kappa with gamma = K, k = 1).

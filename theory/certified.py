@@ -7,8 +7,8 @@ and ``y``, held exactly; ``eps`` exactly where binary).  With the enclosed eigen
 .. math::
 
     z_0 = Q^T y,\qquad W_J = \sum_{k \in J} z_{0,k}^2,\qquad
-    \phi_t(s) = \sum_k w_k \frac{B_t[k]^2}{(1 + s d_k)^2} \in
-    \sum_J W_J\, \mathrm{hull}_{k \in J} \frac{B_t[k]^2}{(1 + s d_k)^2}
+    \phi_t(s) = \sum_k w_k \frac{B_{t,k}^2}{(1 + s d_k)^2} \in
+    \sum_J W_J\, \mathrm{hull}_{k \in J} \frac{B_{t,k}^2}{(1 + s d_k)^2}
 
 (the unknown split of ``W_J`` inside a cluster is covered by the hull, ``w_k >= 0``).
 Round t: ``s_t = 1/c_t`` is the root of ``φ_t(s) = K ε``; φ_t decreases strictly, so two
@@ -19,7 +19,7 @@ a Newton approximation on the midpoints (as :func:`theory.secular.secular_root_m
 
 Enclosures of c_t are not fed back through the balls of B_t (independent radii per k would
 widen them geometrically over the rounds, the wrapping effect).  Instead: c_t increases
-with every earlier c_i (B_t[k] decreases with c_i, hence so does φ_t, and with it its root
+with every earlier c_i (B_{t,k} decreases with c_i, hence so does φ_t, and with it its root
 s_t), so two point trajectories bracket the true one: one run on the lower ends of the
 earlier enclosures (larger B), one on the upper ends; the enclosure of c_t is the hull of
 the lower end of the first's root and the upper end of the second's.  Only the balls of
@@ -115,7 +115,7 @@ class BallTrajectory:
 
     @cached_property
     def y(self):
-        """y_t = Σ_k B_t[k] P_k y (:func:`theory.eigen_ball.spectral_sums`), y_0 = y exactly;
+        """y_t = Σ_k B_{t,k} P_k y (:func:`theory.eigen_ball.spectral_sums`), y_0 = y exactly;
         shape (T+1, K)."""
         rest = spectral_sums(self.eigenvectors, self.z0, list(self.B[1:]), self.groups,
                              self.prec_bits)
@@ -257,7 +257,7 @@ def _sq_norm(B, W):
 
 
 def _phi(s, Bt, d, W, positive):
-    """An enclosure of φ_t(s) = Σ_k w_k B_t[k]^2/(1 + s d_k)^2 at the exact point s."""
+    """An enclosure of φ_t(s) = Σ_k w_k B_{t,k}^2/(1 + s d_k)^2 at the exact point s."""
     total = 0
     for J, WJ in W.items():
         terms = [Bt[k] * Bt[k] / ((1 + s * d[k]) ** 2) if positive[k] else Bt[k] * Bt[k]

@@ -273,7 +273,7 @@ def _eig_tol(traj):
 
 
 def _sparsify_monotone(strict_decrease):
-    """B_{t+1}[k]/B_{t+1}[j] < B_t[k]/B_t[j] for d_j > d_k, from the stored B_t.
+    """B_{t+1,k}/B_{t+1,j} < B_{t,k}/B_{t,j} for d_j > d_k, from the stored B_t.
 
     For all pairs it suffices that a_t = B_{t+1}/B_t is strictly increasing across
     consecutive distinct eigenvalues (a ratio test on pairs of neighbours).
@@ -300,7 +300,7 @@ def _sparsify_monotone(strict_decrease):
 
 
 def _sparsify_rate(use_c_bar):
-    """B_t[k]/B_t[j] <= rho_jk^t, rho_jk = (d_k/d_j)(c+d_j)/(c+d_k), c = d_min/(r_0-1).
+    """B_{t,k}/B_{t,j} <= rho_jk^t, rho_jk = (d_k/d_j)(c+d_j)/(c+d_k), c = d_min/(r_0-1).
 
     All pairs d_j > d_k (distinct beyond rounding), vectorised with numpy (float64 arrays,
     or object arrays of mpf, elementwise at their own precision).
@@ -346,7 +346,7 @@ _STEPS = (2, 3, 5, 10, 30, 100, 1000)
 
 
 def _early_stopping(mutant):
-    """E_t[k]/E_t[j] >= d_k/d_j (t >= 1, 0 < eta d_max < 1), ridge ratio >= d_k/d_j, and
+    """E_{t,k}/E_{t,j} >= d_k/d_j (t >= 1, 0 < eta d_max < 1), ridge ratio >= d_k/d_j, and
     some self-distillation round goes below d_k/d_j (a witness: no early-stopping time or
     ridge solve reproduces it).  The mutant claims some E_t ratio (t >= 2) is below."""
     def evaluate(inst, traj, engine):
@@ -539,10 +539,10 @@ CLAIMS = (
     _claim("not_early_stopping", "§4-5, comparison with early stopping", "derived",
            "early stopping and one ridge solve keep E[k]/E[j] >= d_k/d_j; self-distillation "
            "goes below",
-           r"\frac{E_t[k]}{E_t[j]} \ge \frac{d_k}{d_j},\ \ \exists t:\ "
+           r"\frac{E_{t,k}}{E_{t,j}} \ge \frac{d_k}{d_j},\ \ \exists t:\ "
            r"\frac{B_{t,k}}{B_{t,j}} < \frac{d_k}{d_j}",
            _early_stopping(False),
-           [("es_below", r"some $t \ge 2,\ \eta$ gives $E_t[k]/E_t[j] < d_k/d_j$",
+           [("es_below", r"some $t \ge 2,\ \eta$ gives $E_{t,k}/E_{t,j} < d_k/d_j$",
              _early_stopping(True))],
            needs_witness=True,
            notes="Topic from the paper; the filter form and the pair (d_min, d_max) are derived. "
