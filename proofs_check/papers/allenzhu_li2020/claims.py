@@ -154,7 +154,7 @@ def _single_error(inst, run, tools):
         se, se_mv = _binom_se(sv, n_sv), _binom_se(mv, n_mv)
         m = min(sv - 0.25 + Z * se, 0.5 - sv + Z * se, 0.01 - mv + Z * se_mv)
         ms.append(m)
-        if m == min(ms):
+        if m <= min(ms[:-1], default=m):
             worst = (f"network {l}: sv-err {sv:.3f} (se {se:.3f}) in [1/4, 1/2]?, mv-err "
                      f"{mv:.4f} (se {se_mv:.4f}) <= 0.01?")
     return _out(min(ms), worst, run)

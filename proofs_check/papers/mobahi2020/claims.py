@@ -165,7 +165,7 @@ def _c_bounds(swap):
         a, r, kappa, d_min, d_max = _setup(inst, traj)
         if swap:
             d_min, d_max = d_max, d_min
-        margins, tight, detail, cond = [], [], "", 1.0
+        margins, tight, detail, cond, best = [], [], "", 1.0, None
         for t in range(traj.collapse_round):
             cond = max(cond, float(r[t] / (r[t] - 1)))  # ||z_t|| - a cancels
             lo, hi = bd.c_bounds(traj.norms[t], a, d_min, d_max)
@@ -174,7 +174,8 @@ def _c_bounds(swap):
             margins.append(m)
             if hi > 0 and c > 0:
                 tight.append(float(max(lo / c, c / hi)))
-            if m == min(margins):
+            if best is None or m <= best:  # the running minimum (min(margins) is O(T^2))
+                best = m
                 detail = f"t = {t}: {float(lo):.6g} <= c_t = {float(c):.6g} <= {float(hi):.6g}"
         return Outcome(_nonempty(margins), max(tight) if tight else None, detail, cond=cond)
     return evaluate
@@ -194,12 +195,13 @@ def _c_monotone(increasing):
 def _norm_decrease(factor):
     def evaluate(inst, traj, engine):
         Keps = inst.K * _like(traj, inst.eps)
-        ms, detail = [], ""
+        ms, detail, best = [], "", None
         for t in range(traj.collapse_round):
             n0, n1 = traj.norms[t] ** 2, traj.norms[t + 1] ** 2
             m = _rel(n0 - factor * Keps - n1, n0)
             ms.append(m)
-            if m == min(ms):
+            if best is None or m <= best:  # the running minimum
+                best = m
                 detail = (f"t = {t}: ||y_t||^2 = {float(n0):.6g}, ||y_t+1||^2 = {float(n1):.6g}, "
                           f"decrease/(K eps) = {float((n0 - n1) / Keps):.6g}")
         return Outcome(_nonempty(ms), detail=detail)
@@ -281,7 +283,7 @@ def _sparsify_monotone(strict_decrease):
     def evaluate(inst, traj, engine):
         d = traj.eigenvalues
         idx = _distinct_pairs(d, _eig_tol(traj))
-        ms, detail = [], "no pair of distinct positive eigenvalues"
+        ms, detail, best = [], "no pair of distinct positive eigenvalues", None
         for t in range(traj.collapse_round):
             Bt, Bn = traj.B[t], traj.B[t + 1]
             # float64 resolves B entries only down to ~sqrt(u) of the largest: entries below
@@ -293,7 +295,8 @@ def _sparsify_monotone(strict_decrease):
                 q = (Bn[i] / Bt[i]) / (Bn[i + 1] / Bt[i + 1])  # ratio_{t+1}/ratio_t
                 m = (1 - q) if strict_decrease else (q - 1)
                 ms.append(m)
-                if m == min(ms):
+                if best is None or m <= best:  # the running minimum
+                    best = m
                     detail = f"t = {t}, d = ({float(d[i]):.6g}, {float(d[i + 1]):.6g}): ratio change {float(q):.12g}"
         return Outcome(_nonempty(ms), detail=detail)
     return evaluate
