@@ -127,8 +127,20 @@ class ResultCache:
         self.dps = dps
         self._store = {}
 
+    @staticmethod
+    def key(engine, inst):
+        """What identifies an engine result, without the precision: instances with equal
+        keys share their results (the same instance in several claims' domains)."""
+        return engine.name, inst.id, repr(inst.eps)
+
+    def forget(self, engine, inst):
+        """Drop ``inst``'s results at every precision (a runner task is done with it)."""
+        k = self.key(engine, inst)
+        for key in [key for key in self._store if key[:3] == k]:
+            del self._store[key]
+
     def get(self, engine, inst, dps=None):
-        key = (engine.name, inst.id, repr(inst.eps), dps)
+        key = self.key(engine, inst) + (dps,)
         if key not in self._store:
             try:
                 self._store[key] = engine.run(inst, dps)

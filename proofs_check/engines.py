@@ -76,6 +76,9 @@ class SelfDistillEngine(Engine):
 
     name = "self_distill"
     has_mp = True
+    #: every K of the catalogue's domains: a confirmed 50-digit trajectory at K = 200 costs
+    #: a few seconds (benchmarks/bench_mp.py), cheaper than leaving the instance undecided
+    mp_limit = 200
 
     def run(self, inst, dps):
         from theory import self_distill

@@ -87,18 +87,30 @@ def _result_cache(dps):
     return _CACHES[dps]
 
 
-def _instance_task(ref, tier, seed, dps, indices, deadline, search):
-    claim = _claim(ref)
-    domain = _domain(ref, tier, seed, search)
+def _instance_task(pairs, tier, seed, dps, deadline, search):
+    """Decide every (claim ref, instance index) of ``pairs``: one or more instances, each
+    with every claim that checks it, so that each engine result is computed once here and
+    shared by those claims.  At the end the results are dropped, except those of instances
+    where a mutant may fail (a screen), which the mutants' confirmation reuses when it runs in
+    this process: memory stays bounded on a full tier.  Returns [(ref, InstanceRecord)]."""
     cache = _result_cache(dps)
-    out = []
-    for i in indices:
+    out, used, keep = [], [], set()
+    for ref, i in pairs:
+        claim = _claim(ref)
+        inst = _domain(ref, tier, seed, search)[i]
+        used.append((claim.engine, inst))
         if deadline is not None and time.time() > deadline:
-            out.append(InstanceRecord(i, "undecided", message=f"{domain[i].id}: the run budget "
-                                      f"ran out before this instance was checked",
-                                      screens=[None] * len(claim.mutants)))
+            out.append((ref, InstanceRecord(i, "undecided", message=f"{inst.id}: the run "
+                                            f"budget ran out before this instance was checked",
+                                            screens=[None] * len(claim.mutants))))
             continue
-        out.append(instance_record(claim, domain[i], i, cache, dps))
+        rec = instance_record(claim, inst, i, cache, dps)
+        if any(sc is not None for sc in rec.screens):
+            keep.add(ResultCache.key(claim.engine, inst))
+        out.append((ref, rec))
+    for engine, inst in used:
+        if ResultCache.key(engine, inst) not in keep:
+            cache.forget(engine, inst)
     return out
 
 
@@ -239,12 +251,13 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
         fps = [instance_fingerprint(inst) for inst in domain] if disk else []
         plans.append((c, ref, domain, version, fps))
     records = {c.id: {} for c in claims}
-    todo = []  # (cost, claim index, indices)
+    # instance-major work: the (claim, instance) pairs that share an engine result (the same
+    # instance in several claims' domains) go to one task, which computes it once
+    groups = {}  # share key -> [cost, [(claim index, instance index)]]
     for ci, plan in enumerate(plans):
         if plan is None:
             continue
         c, ref, domain, version, fps = plan
-        costs, missing = [], []
         for i, inst in enumerate(domain):
             if disk:
                 rec = disk.get(_key("inst", version, fps[i], c.engine.name, dps,
@@ -252,29 +265,33 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                 if rec is not None:
                     records[c.id][i] = rec
                     continue
-            missing.append(i)
-            costs.append(_cost(c, inst, i, dps))
-        for acc, chunk in _chunks(costs):
-            todo.append((acc, ci, [missing[j] for j in chunk]))
-    todo.sort(key=lambda t: (t[0], t[1], t[2][0]))  # cheapest first (deterministic)
+            g = groups.setdefault(ResultCache.key(c.engine, inst), [0.0, []])
+            g[0] = max(g[0], _cost(c, inst, i, dps))
+            g[1].append((ci, i))
+    order = sorted(groups.values(), key=lambda g: (g[0], g[1][0]))  # cheapest first
+    todo = []  # (cost, [(claim index, instance index)])
+    for acc, chunk in _chunks([g[0] for g in order]):
+        todo.append((acc, [pair for j in chunk for pair in order[j][1]]))
     total = sum(len(p[2]) for p in plans if p)
-    done = total - sum(len(t[2]) for t in todo)
+    done = total - sum(len(t[1]) for t in todo)
     pool = _executor(executor, workers, scheduler)
     try:
-        futs = {pool.submit(_instance_task, plans[ci][1], tier, seed, dps, idx, deadline,
-                            search): ci for _, ci, idx in todo}
+        futs = [pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs], tier, seed,
+                            dps, deadline, search) for _, pairs in todo]
         from concurrent.futures import as_completed
+        index_of = {plan[1]: ci for ci, plan in enumerate(plans) if plan is not None}
         for f in as_completed(futs):
-            ci = futs[f]
-            c, ref, domain, version, fps = plans[ci]
-            for rec in f.result():
+            last = None
+            for ref, rec in f.result():
+                c, _, domain, version, fps = plans[index_of[ref]]
                 records[c.id][rec.index] = rec
                 if disk and rec.kind != "undecided":
                     disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
                                   forced_mp(c, domain[rec.index], rec.index)), rec)
                 done += 1
-            if progress:
-                progress(done, total, c.id)
+                last = c.id
+            if progress and last is not None:
+                progress(done, total, last)
         # mutants: confirm counterexamples in mp, in parallel across mutants
         mfuts = {}
         for ci, plan in enumerate(plans):
