@@ -154,7 +154,7 @@ class Ball:
         if a is None:
             raise InputError(f"{value!r} ({type(value).__name__}) is not a real number a "
                              f"ball can hold")
-        return cls(a, prec, _const_ex(value) if a.is_exact() else None)
+        return cls(a, prec, _const_ex(value))  # its exact rational, enclosed or held
 
     @classmethod
     def with_expression(cls, ball, ex):
@@ -363,7 +363,10 @@ class Ball:
             return False
         oex = other.ex if isinstance(other, Ball) else _const_ex(other)
         if self.ex is not None and oex is not None:
-            s = self._exact_sign(_exr().sub(self.ex, oex), a - o, other, sym)
+            prec = max(self.prec, other.prec if isinstance(other, Ball) else 0)
+            with _flint().ctx.workprec(prec):
+                diff = a - o
+            s = self._exact_sign(_exr().sub(self.ex, oex), diff, other, sym)
             return op(s, 0)
         self._undecided(other, sym)
 

@@ -227,8 +227,7 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
                       for t, v in enumerate(cs)], dtype=object)
     n_arr = np.array([Ball(v, p, model.norm(t) if model is not None else None)
                       for t, v in enumerate(norms)], dtype=object)
-    values = eig.values if model is None else np.array(
-        [Ball(b.v, b.prec, e) for b, e in zip(eig.values, model.eigenvalues)], dtype=object)
+    values = eig.values if model is None else _named_values(eig.values, model)
     return BallTrajectory(c=c_arr, norms=n_arr, B=Barr, eigenvalues=values,
                           eigenvectors=eig.vectors,
                           z0=np.array([Ball(v, p) for v in z0], dtype=object),
@@ -236,6 +235,21 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
                           dps=int(p * math.log10(2)), prec_bits=p, method=eig.method,
                           groups=eig.clusters, model=model,
                           exact_decisions=exact_real.decisions() - decided_before)
+
+
+def _named_values(values, model):
+    """The eigenvalue balls with the model's exact names (a rational spectrum is checked
+    against the enclosures: the k-th smallest eigenvalue lies in the k-th ball, Weyl).
+
+    Also used by :func:`theory.certified_ridge.fixed_ridge_ball`."""
+    out = []
+    for k, (b, e) in enumerate(zip(values, model.eigenvalues)):
+        if e.op == "c" and not b.overlaps(e.aux):
+            raise AssertionError(f"the exact eigenvalue {e.aux} is not in the enclosure {b!r} "
+                                 f"of eigenvalue {k}: the exact spectrum and the enclosures "
+                                 f"disagree")
+        out.append(Ball(b.v, b.prec, e))
+    return np.array(out, dtype=object)
 
 
 def _check_spectrum(d, prec):

@@ -101,8 +101,8 @@ def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None, exact=False):
         if exact:
             from .certified_exact import FixedRidgeModel
             model = FixedRidgeModel(G)
-            values = np.array([Ball(b.v, b.prec, e) for b, e in zip(values, model.eigenvalues)],
-                              dtype=object)
+            from .certified import _named_values
+            values = _named_values(values, model)
             Qex = model.basis(Q)
             Q = np.array([[Ball(Q[i, k].v, Q[i, k].prec, Qex[i, k]) for k in range(n)]
                           for i in range(n)], dtype=object)
