@@ -203,8 +203,10 @@ def _evaluate_once(fn, inst, engine_name, cache, prec, what, exact=False):
         return CertifiedInstance(inst.id, verdict, margin, width, prec, out.detail,
                                  bool(out.witness), used)
     except UndecidedError as exc:
-        return CertifiedInstance(inst.id, "undecided", None, exc.width, prec, str(exc),
-                                 exact=exact)
+        r = CertifiedInstance(inst.id, "undecided", None, exc.width, prec, str(exc),
+                              exact=exact)
+        r._exact_gave_up = exc.exact_gave_up  # not reported: steers the retries
+        return r
     except ProofsCheckError as exc:
         return CertifiedInstance(inst.id, "error", None, None, prec,
                                  f"{type(exc).__name__}: {exc}", exact=exact)
@@ -214,19 +216,27 @@ def _evaluate_once(fn, inst, engine_name, cache, prec, what, exact=False):
 
 
 def _evaluate(fn, inst, engine_name, cache, prec, max_bits, what):
-    """Evaluate at ``prec`` bits; when undecided, again on the exact trajectory (same bits),
-    then doubling the bits in exact mode up to ``max_bits``."""
-    p, exact = prec, False
+    """Evaluate at ``prec`` bits; when undecided, again on the exact trajectory (same bits);
+    then double the bits up to ``max_bits``: in exact mode while narrower balls may let
+    exact arithmetic decide, on the balls alone once it gave up for a reason more bits do
+    not change (a cap, an opaque number), with a last exact attempt at the largest bits."""
+    r = _evaluate_once(fn, inst, engine_name, cache, prec, what)
+    if r.verdict != "undecided":
+        return r
+    p, exact = prec, True
     while True:
         r = _evaluate_once(fn, inst, engine_name, cache, p, what, exact)
         if r.verdict != "undecided":
             return r
-        if not exact:
-            exact = True
-            continue
+        if exact and getattr(r, "_exact_gave_up", False):
+            exact = False
         if 2 * p > max_bits:
-            return r
+            break
         p *= 2
+    if not exact:  # the balls alone at the largest bits did not decide: exact once more
+        r2 = _evaluate_once(fn, inst, engine_name, cache, p, what, True)
+        return r2 if r2.verdict != "undecided" else r2
+    return r
 
 
 def _domain(claim, tier, seed):

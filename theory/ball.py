@@ -60,12 +60,15 @@ __all__ = ["Ball", "BallContext", "UndecidedError", "require_flint", "ball_array
 class UndecidedError(PrecisionError):
     """A comparison (or a discrete decision built on one) that the balls cannot decide at
     their precision.  ``width``: the width of the enclosure that straddles the decision
-    (inf when unbounded); ``prec``: the precision in bits."""
+    (inf when unbounded); ``prec``: the precision in bits; ``exact_gave_up``: exact
+    arithmetic was tried and gave up for a reason more bits do not change (a cap, an
+    opaque number), so only narrower balls can still decide."""
 
-    def __init__(self, message, width=math.inf, prec=None):
+    def __init__(self, message, width=math.inf, prec=None, exact_gave_up=False):
         super().__init__(message)
         self.width = float(width)
         self.prec = prec
+        self.exact_gave_up = bool(exact_gave_up)
 
 
 def require_flint():
@@ -380,7 +383,8 @@ class Ball:
             w = max(self.width, other.width if isinstance(other, Ball) else 0.0)
             raise UndecidedError(f"cannot decide {self!r} {sym} {other!r} at {self.prec} "
                                  f"bits: the enclosures overlap (width {w:.3g}) and exact "
-                                 f"arithmetic gave up: {exc.reason}", w, self.prec) from exc
+                                 f"arithmetic gave up: {exc.reason}", w, self.prec,
+                                 exc.needs_bits is None) from exc
 
     def __lt__(self, o):
         return self._compare(o, operator.lt, "<")

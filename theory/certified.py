@@ -292,19 +292,19 @@ def _continues(sq_lo, sq_hi, target, t, prec, model=None):
         return False
     gap = sq_lo.union(sq_hi) - target
     w = float(gap.rad() * 2)
-    why = ""
+    why, gave_up = "", False
     node = model.sq_norm(t) if model is not None else None
     if node is not None:
         from . import exact_real as X
         try:
             return X.sign(X.sub(node, model.keps), gap) > 0
         except X.ExactUndecided as exc:
-            why = f"; exact arithmetic gave up: {exc.reason}"
+            why, gave_up = f"; exact arithmetic gave up: {exc.reason}", exc.needs_bits is None
     elif model is not None:
-        why = f"; no exact model ({model.note})"
+        why, gave_up = f"; no exact model ({model.note})", True
     raise UndecidedError(f"round {t}: ||y_t||^2 - K eps lies in {gap}, which contains 0 at "
                          f"{prec} bits: the collapse test is not decided (width {w:.3g}){why}",
-                         w, prec)
+                         w, prec, gave_up)
 
 
 def _sq_norm(B, W):

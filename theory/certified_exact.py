@@ -212,7 +212,8 @@ class SelfDistillModel:
             den = X.sub(X.mul(self._u, B[lam]), self._a)  # ||y_t|| - a > 0 while rounds run
             c = X.div(X.mul(d, self._a), den, _POS)
         else:
-            v = X.Var(f"c[{t}]")
+            npos = sum(1 for lam in self.weights if lam > 0)
+            v = X.Var(f"c[{t}]", degree=2 * max(npos, 1))  # the cleared secular equation
             c = X.leaf(v)
             lhs = X.const(0)
             for lam, W in self.weights.items():

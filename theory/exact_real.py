@@ -61,7 +61,10 @@ __all__ = ["Node", "Var", "ExactUndecided", "const", "leaf", "add", "sub", "mul"
 #: univariate polynomials still isolate in well under a second.
 MAX_DEGREE = 256
 #: Largest number of terms of an intermediate polynomial.
-MAX_TERMS = 20_000
+MAX_TERMS = 5_000
+#: ... and of the rational functions of an expression whose algebraic names could not be
+#: eliminated within MAX_DEGREE anyway (only an identity can decide it then: kept cheap).
+_MAX_TERMS_IDENTITY = 1_000
 #: Root isolation retries at doubled precision up to this many bits.
 _MAX_ROOT_BITS = 8192
 
@@ -89,15 +92,18 @@ class ExactUndecided(ArithmeticError):
 
 class Var:
     """A named real number: opaque (``relation`` None), or a root of ``relation`` (an
-    expression in this name and earlier ones whose value is 0).  ``label`` is for messages.
+    expression in this name and earlier ones whose value is 0).  ``label`` is for messages;
+    ``degree`` the degree of the relation in this name, when known in advance (a quick
+    estimate of the cost of eliminating it).
     """
 
-    __slots__ = ("index", "label", "relation")
+    __slots__ = ("index", "label", "relation", "degree")
 
-    def __init__(self, label, relation=None):
+    def __init__(self, label, relation=None, degree=None):
         self.index = next(_INDEX)
         self.label = label
         self.relation = relation
+        self.degree = degree
 
     def __repr__(self):
         return f"Var({self.label!r}#{self.index})"
@@ -250,13 +256,13 @@ def sqrt(a):
         if rn is not None and rd is not None:
             return Node("c", aux=Fraction(rn, rd))
         if q not in _SQRT_OF_RATIONAL:
-            v = Var(f"sqrt({q})")
+            v = Var(f"sqrt({q})", degree=2)
             s = leaf(v)
             v.relation = sub(mul(s, s), a)
             _SQRT_OF_RATIONAL[q] = s
         return _SQRT_OF_RATIONAL[q]
     if a._sqrt is None:
-        v = Var("sqrt(.)")
+        v = Var("sqrt(.)", degree=2)
         s = leaf(v)
         v.relation = sub(mul(s, s), a)
         a._sqrt = s
@@ -330,9 +336,10 @@ def _names(node):
 class _Ring:
     """Q[names, x] and the conversion of expressions to reduced fractions N/D in it."""
 
-    def __init__(self, names):
+    def __init__(self, names, max_terms=None):
         import flint
         self.flint = flint
+        self.max_terms = MAX_TERMS if max_terms is None else max_terms
         self.names = names
         self.pos = {v.index: i for i, v in enumerate(names)}
         labels = tuple(f"v{v.index}" for v in names) + ("x",)
@@ -349,9 +356,9 @@ class _Ring:
     def _reduce(self, N, D):
         if N.is_zero():
             return N, self.one
-        if len(N) > MAX_TERMS or len(D) > MAX_TERMS:
+        if len(N) > self.max_terms or len(D) > self.max_terms:
             raise ExactUndecided(f"a rational function of the expression has more than "
-                                 f"{MAX_TERMS} terms (the cap of exact decisions)")
+                                 f"{self.max_terms} terms (the cap of exact decisions)")
         g = N.gcd(D)
         if not g.is_one():
             N, D = N / g, D / g
@@ -391,7 +398,7 @@ class _Ring:
         if op == "pow":
             N, D = self._get(n.a)
             k = n.aux
-            if abs(k) * max(len(N), len(D)) > MAX_TERMS and (len(N) > 1 or len(D) > 1):
+            if abs(k) * max(len(N), len(D)) > self.max_terms and (len(N) > 1 or len(D) > 1):
                 raise ExactUndecided(f"a power {k} of a rational function with "
                                      f"{max(len(N), len(D))} terms (the cap of exact "
                                      f"decisions)")
@@ -414,7 +421,7 @@ class _Ring:
             if D1 == D2:
                 return self._reduce(N1 - N2, D1)
             return self._reduce(N1 * D2 - N2 * D1, D1 * D2)
-        if max(len(N1), len(D1)) * max(len(N2), len(D2)) > 4 * MAX_TERMS:
+        if max(len(N1), len(D1)) * max(len(N2), len(D2)) > 4 * self.max_terms:
             raise ExactUndecided(f"a product of rational functions with {max(len(N1), len(D1))}"
                                  f" and {max(len(N2), len(D2))} terms (the cap of exact "
                                  f"decisions)")
@@ -452,6 +459,16 @@ def _annihilator(node):
     """A non-zero univariate fmpz_poly q with q(value(node)) = 0, or the int 0 when the
     expression is 0 identically, or modulo the relations of its names."""
     names = _names(node)
+    estimate = 1
+    for v in names:
+        estimate *= v.degree or 1
+    if estimate > MAX_DEGREE:  # no elimination can finish: only a plain identity decides
+        N, _ = _Ring(names, _MAX_TERMS_IDENTITY).convert(node)
+        if N.is_zero():
+            return 0
+        raise ExactUndecided(f"the expression involves {len(names)} names whose elimination "
+                             f"could reach degree {estimate} > {MAX_DEGREE} (the cap of "
+                             f"exact decisions), and it is not an identity")
     R = _Ring(names)
     N, D = R.convert(node)
     if N.is_zero():
