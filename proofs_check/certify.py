@@ -61,8 +61,8 @@ from theory.errors import ProofsCheckError
 from ._ball_engines import BALL_ENGINES, BallCache
 
 __all__ = ["CertifiedInstance", "CertifiedMutant", "CertifiedResult", "certify_claim",
-           "certifiable", "certification", "render_certified_table", "certified_json", "certified_summary",
-           "cli_certified", "cost_summary",
+           "certifiable", "certification", "render_certified_table", "certified_json",
+           "certified_summary", "cli_certified", "cost_summary",
            "BallCache", "DEFAULT_PREC_BITS", "MAX_PREC_BITS", "BALL_ENGINES"]
 
 #: Starting precision (~57 digits) and the cap of the doubling retries.

@@ -46,7 +46,8 @@ def test_signs_of_algebraic_numbers_agree_with_300_digit_evaluation():
     pell = Fraction(665857, 470832)  # a convergent of sqrt(2): |sqrt 2 - pell| ~ 1.6e-12
     cases = [
         (r2 * r3 - r6, lambda c: c.sqrt(2) * c.sqrt(3) - c.sqrt(6)),
-        (r2 + r3 - (5 + 2 * r6).sqrt(), lambda c: c.sqrt(2) + c.sqrt(3) - c.sqrt(5 + 2 * c.sqrt(6))),
+        (r2 + r3 - (5 + 2 * r6).sqrt(),
+         lambda c: c.sqrt(2) + c.sqrt(3) - c.sqrt(5 + 2 * c.sqrt(6))),
         ((r2 - 1) ** 2 - (3 - 2 * r2), lambda c: (c.sqrt(2) - 1) ** 2 - (3 - 2 * c.sqrt(2))),
         (r2 - Ball.exact(pell, p), lambda c: c.sqrt(2) - c.mpf(pell.numerator) / pell.denominator),
         (r6 - r2 * r3 + Ball.exact(2, p) ** -40,
@@ -141,7 +142,8 @@ def test_collapse_tie_is_decided_exactly():
         self_distill_ball(G, y, eps, 128)
     tr = self_distill_ball(G, y, eps, 128, exact=True)
     assert tr.collapse_round == 1 and tr.exact_decisions >= 1
-    assert tr.norms[1] ** 2 == 4 * eps and tr.norms[1] == tr.norms[0] - bd.sqrt(4 * tr.norms[0] * 0 + 4 * eps)
+    a = bd.sqrt(tr.norms[0] * 0 + 4 * eps)
+    assert tr.norms[1] ** 2 == 4 * eps and tr.norms[1] == tr.norms[0] - a
 
 
 def _secular_root_mp(ctx, G, y, Keps, guess):
@@ -180,7 +182,8 @@ def test_single_level_closed_form_against_a_100_digit_secular_root():
         assert tr.c[t] == lo and tr.c[t] == hi and not tr.c[t] > lo
         A = ctx.matrix([[Gm[i][j] + (c if i == j else 0) for j in range(3)] for i in range(3)])
         fit = ctx.lu_solve(A, ctx.matrix(yt))
-        yt = [sum(Gm[i][j] * fit[j] for j in range(3)) for i in range(3)]  # y_{t+1} = G (cI+G)^-1 y_t
+        # y_{t+1} = G (c I + G)^-1 y_t
+        yt = [sum(Gm[i][j] * fit[j] for j in range(3)) for i in range(3)]
 
 
 def _c_above_lower(inst, traj, tools):

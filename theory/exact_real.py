@@ -52,9 +52,9 @@ import itertools
 import math
 from fractions import Fraction
 
-__all__ = ["Node", "Var", "ExactUndecided", "const", "leaf", "add", "sub", "mul", "div",
-           "neg", "power", "absolute", "sqrt", "sign", "as_fraction", "is_const",
-           "decisions", "MAX_DEGREE", "MAX_TERMS"]
+__all__ = ["Node", "Var", "ExactUndecided", "ExactInconsistency", "const", "leaf", "add",
+           "sub", "mul", "div", "neg", "power", "absolute", "sqrt", "sign", "as_fraction",
+           "is_const", "decisions", "MAX_DEGREE", "MAX_TERMS"]
 
 #: Largest total degree a resultant may produce (a bound from the operands' degrees,
 #: checked before each elimination); beyond it the decision gives up.  At 256 the
@@ -88,6 +88,12 @@ class ExactUndecided(ArithmeticError):
         super().__init__(reason)
         self.reason = reason
         self.needs_bits = needs_bits
+
+
+class ExactInconsistency(RuntimeError):
+    """The enclosure of an expression holds no root of its annihilating polynomial: the
+    expression does not describe the number the ball encloses (a fault of the model that
+    built it, never a verdict)."""
 
 
 class Var:
@@ -598,16 +604,17 @@ def _sign(node, ball):
     q1 = coeffs[m:]
     a0 = abs(q1[0])
     rest = max((abs(c) for c in q1[1:]), default=0)
-    if rest == 0:  # q = c x^m: the only root is 0
-        return 0
+    if rest == 0:  # q = c x^m: the only root is 0 (none when m = 0)
+        if m > 0:
+            return 0
+        raise ExactInconsistency("the annihilating polynomial is a non-zero constant")
     with flint.ctx.workprec(64):
         rho = flint.arb(a0) / (a0 + rest)
         inside = bool(abs(ball).upper() < rho.lower())
     if inside:
         if m > 0:
             return 0
-        raise ExactUndecided("inconsistent: the enclosure holds no root of the annihilating "
-                             "polynomial")
+        raise ExactInconsistency("the enclosure holds no root of the annihilating polynomial")
     return _sign_by_isolation(flint.fmpz_poly(q1), m > 0, ball, rho)
 
 
@@ -625,8 +632,8 @@ def _sign_by_isolation(q1, zero_root, ball, rho):
             raise ExactUndecided("the enclosure meets 0 and another root of the annihilating "
                                  "polynomial", needs_bits=bits)
         if not meet:
-            raise ExactUndecided("inconsistent: the enclosure holds no root of the "
-                                 "annihilating polynomial")
+            raise ExactInconsistency("the enclosure holds no root of the annihilating "
+                                     "polynomial")
         if all(r > 0 for r in meet):
             return 1
         if all(r < 0 for r in meet):
