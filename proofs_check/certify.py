@@ -234,8 +234,7 @@ def _evaluate(fn, inst, engine_name, cache, prec, max_bits, what):
             break
         p *= 2
     if not exact:  # the balls alone at the largest bits did not decide: exact once more
-        r2 = _evaluate_once(fn, inst, engine_name, cache, p, what, True)
-        return r2 if r2.verdict != "undecided" else r2
+        return _evaluate_once(fn, inst, engine_name, cache, p, what, True)
     return r
 
 

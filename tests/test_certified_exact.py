@@ -16,7 +16,7 @@ import pytest
 
 flint = pytest.importorskip("flint")
 
-from proofs_check.certify import certify_claim, cli_certified  # noqa: E402
+from proofs_check.certify import BallCache, certify_claim, cli_certified  # noqa: E402
 from proofs_check.claim import Claim, Instance, Mutant, Outcome  # noqa: E402
 from proofs_check.domains import spectral_problem  # noqa: E402
 from proofs_check.registry import catalogue  # noqa: E402
@@ -292,3 +292,27 @@ def test_cli_reports_the_cost_ratio():
     cost = json.loads(js.getvalue())["run"]["cost"]
     assert cost["claims"] == 1 and cost["plain_seconds"] > 0 and cost["ratio"] > 0
     assert list(cost["per_claim"]) == ["pareek2024.inverse_map"]
+
+
+def test_fixed_ridge_catalogues_certified_on_the_fast_tier():
+    cache = BallCache()
+    ridge = [c for c in catalogue() if c.id.split(".")[0] in ("pareek2024", "borup2021",
+                                                                "das2023")]
+    results = {c.id: certify_claim(c, cache=cache) for c in ridge}
+    for cid, r in results.items():
+        assert r.ok, (cid, r.status, r.reason)
+        if r.status == "not certifiable":
+            assert r.reason and r.certified == 0 and r.not_certifiable == r.instances
+            continue
+        assert r.undecided == r.errors == 0
+        assert all(m.status == "certified-refuted" for m in r.mutants) and r.mutants
+        if cid == "borup2021.ratio_not_monotone":  # refutations only: none certified
+            assert r.status == "refuted" and r.certified == 0
+            assert r.certified_refuted + r.passes == r.instances
+        else:
+            assert r.status == "certified" and r.certified == r.instances
+    assert sorted(cid for cid, r in results.items() if r.status == "certified") == [
+        "pareek2024.inverse_map", "pareek2024.no_gain_cases", "pareek2024.polynomial_form",
+        "pareek2024.risk_quadratic_in_c", "pareek2024.separation_ridge"]
+    assert all(results[c.id].status == "not certifiable" for c in ridge
+               if c.id.startswith("das2023"))
