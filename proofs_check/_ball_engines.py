@@ -1,8 +1,10 @@
 """Ball forms of the checker's engines (:mod:`proofs_check.engines`), for certified mode.
 
-Each has ``run(inst, prec)`` (a trajectory of Arb balls at ``prec`` bits) and
-``tools(prec)`` (the third argument of a claim's ``evaluate``); :class:`BallCache` keeps
-their results per instance and precision, shared by every claim of a run.
+Each has ``run(inst, prec, exact=False)`` (a trajectory of Arb balls at ``prec`` bits;
+``exact``: its numbers also carry exact expressions, :mod:`theory.certified_exact`) and
+``tools(prec, exact=False)`` (the third argument of a claim's ``evaluate``);
+:class:`BallCache` keeps their results per instance, precision and mode, shared by every
+claim of a run.
 
 >>> sorted(BALL_ENGINES)
 ['fixed_ridge', 'self_distill']
@@ -33,25 +35,27 @@ class _BallSelfDistill:
             self._eig[key] = eigh_ball(G, prec)
         return self._eig[key]
 
-    def run(self, inst, prec, max_rounds=None):
+    def run(self, inst, prec, exact=False, max_rounds=None):
         from theory.certified import self_distill_ball
         return self_distill_ball(inst.G, inst.y, inst.eps, prec, max_rounds=max_rounds,
-                                 eig=self.eig(inst.G, prec))
+                                 eig=self.eig(inst.G, prec), exact=exact)
 
-    def tools(self, prec):
-        return _BallTools(self, prec)
+    def tools(self, prec, exact=False):
+        return _BallTools(self, prec, exact)
 
 
 class _BallTools:
-    """The third argument of ``evaluate``: further ball trajectories at the same precision."""
+    """The third argument of ``evaluate``: further ball trajectories at the same precision
+    (and mode)."""
 
-    def __init__(self, engine, prec):
+    def __init__(self, engine, prec, exact=False):
         self.engine, self.prec, self.dps = engine, prec, int(prec * math.log10(2))
+        self.exact = exact
 
     def distill(self, G, y, eps, max_rounds=None):
         from theory.certified import self_distill_ball
         return self_distill_ball(G, y, eps, self.prec, max_rounds=max_rounds,
-                                 eig=self.engine.eig(G, self.prec))
+                                 eig=self.engine.eig(G, self.prec), exact=self.exact)
 
 
 class _BallFixedRidge(_BallSelfDistill):
@@ -60,23 +64,24 @@ class _BallFixedRidge(_BallSelfDistill):
 
     name = "fixed_ridge"
 
-    def run(self, inst, prec, max_rounds=None):
+    def run(self, inst, prec, exact=False, max_rounds=None):
         from theory.certified_ridge import fixed_ridge_ball
         from theory.errors import InputError
         if inst.G is None:
             raise InputError("the certified fixed-ridge engine takes Gram instances (inst.G), "
                              "not designs")
         return fixed_ridge_ball(inst.G, inst.y, inst.lam, inst.xi, prec,
-                                eig=self.eig(inst.G, prec))
+                                eig=self.eig(inst.G, prec), exact=exact)
 
-    def tools(self, prec):
-        return _RidgeBallTools(self, prec)
+    def tools(self, prec, exact=False):
+        return _RidgeBallTools(self, prec, exact)
 
 
 class _RidgeBallTools(_BallTools):
     def distill(self, G, y, lam, xi):
         from theory.certified_ridge import fixed_ridge_ball
-        return fixed_ridge_ball(G, y, lam, xi, self.prec, eig=self.engine.eig(G, self.prec))
+        return fixed_ridge_ball(G, y, lam, xi, self.prec, eig=self.engine.eig(G, self.prec),
+                                exact=self.exact)
 
 
 #: Ball engines by the name of the plain engine they certify.
@@ -84,7 +89,8 @@ BALL_ENGINES = {"self_distill": _BallSelfDistill, "fixed_ridge": _BallFixedRidge
 
 
 class BallCache:
-    """Ball trajectories per (engine, instance, eps, precision), shared across claims."""
+    """Ball trajectories per (engine, instance, eps, precision, exact), shared across
+    claims."""
 
     def __init__(self):
         self._engines, self._store = {}, {}
@@ -94,11 +100,11 @@ class BallCache:
             self._engines[name] = BALL_ENGINES[name]()
         return self._engines[name]
 
-    def get(self, name, inst, prec):
-        key = (name, inst.id, repr(inst.eps), prec)
+    def get(self, name, inst, prec, exact=False):
+        key = (name, inst.id, repr(inst.eps), prec, bool(exact))
         if key not in self._store:
             try:
-                self._store[key] = self.engine(name).run(inst, prec)
+                self._store[key] = self.engine(name).run(inst, prec, exact)
             except ProofsCheckError as exc:
                 self._store[key] = exc
         val = self._store[key]

@@ -75,15 +75,23 @@ def _inside(ball, m, tol):
 
 
 # ------------------------------------------------------------------------------ Ball
+def _bare(b):
+    """The same ball without its exact expression (only the enclosure is known)."""
+    return Ball(b.v, b.prec)
+
+
 def test_ball_comparisons_decide_or_raise():
     third = Ball.exact(1, 128) / 3
     assert third < 0.34 and third > 0.33 and third != 0.5
     assert Ball.exact(0.1, 64).is_exact  # a float64 is held exactly
+    # [1 +- r]: equal and unequal points both inside; the bare ball cannot tell
     with pytest.raises(UndecidedError) as exc:
-        _ = third * 3 == 1          # [1 +- r]: equal and unequal points both inside
+        _ = _bare(third) * 3 == 1
     assert exc.value.width > 0 and exc.value.prec == 128
     with pytest.raises(UndecidedError):
-        bool(third * 3 - 1)
+        bool(_bare(third) * 3 - 1)
+    # with its expression (1/3 of an exact 1) the tie is decided exactly
+    assert third * 3 == 1 and not third * 3 > 1 and not bool(third * 3 - 1)
     assert (third - third) == 0 and (third / third) == 1 and third + 0 is third
     assert not (third < third) and third <= third  # the same number
     assert Ball.exact(2.5, 64) < math.inf and not Ball.exact(2.5, 64) == math.inf
@@ -91,8 +99,11 @@ def test_ball_comparisons_decide_or_raise():
 
 def test_ball_ceil_and_bounds_branches():
     assert bd.ceil(Ball.exact(2.5, 64)) == 3 and bd.ceil(Ball.exact(3, 64)) == 3
+    three = Ball.exact(1, 128) / 3 * 9  # an enclosure of 3 reaching above it
     with pytest.raises(UndecidedError):
-        bd.ceil(Ball.exact(1, 128) / 3 * 9)  # an enclosure of 3 reaching above it
+        bd.ceil(_bare(three))
+    assert bd.ceil(three) == 3 and three.floor() == 3 and int(three) == 3  # exactly 3
+    assert bd.ceil(three + Ball.exact(2, 128) ** -200) == 4  # 3 + 2^-200: decided by balls
     root2 = bd.sqrt(Ball.exact(2, 200))
     assert isinstance(root2, Ball) and root2.contains(make_context(40).sqrt(2)) is False
     assert root2.width < 1e-55 and abs(float(root2) - math.sqrt(2)) < 1e-15
@@ -108,9 +119,12 @@ def test_step_counts_on_balls_match_the_points():
         assert bd.steps_upper_map(rb, kb) == bd.steps_upper_map(r0, kappa)
         assert bd.steps_lower_map(rb, kb) == bd.steps_lower_map(r0, kappa)
     # a ball reaching across a count boundary (r0 = 3 exactly needs 2 steps at kappa = 1,
-    # anything above needs 3) is undecided, never a guess
-    with pytest.raises(UndecidedError):
-        bd.steps_lower_map(Ball.exact(3, 128) + Ball.exact(1, 128) / 3 * 3 - 1, 1.0)
+    # anything above needs 3) is undecided, never a guess: the counts iterate from the
+    # corners of the enclosure (theory.bounds), so not even its exact expression helps
+    r0 = Ball.exact(3, 128) + Ball.exact(1, 128) / 3 * 3 - 1
+    for x in (_bare(r0), r0):
+        with pytest.raises(UndecidedError):
+            bd.steps_lower_map(x, 1.0)
 
 
 # ------------------------------------------------------------------------------ eigen
@@ -192,8 +206,9 @@ def test_secular_root_against_a_secant_solve():
     assert not _inside(tr.c[0], c_tenth, 1e-65)
 
 
-def test_exact_tie_is_undecided_at_any_precision():
+def test_exact_tie_is_undecided_by_balls_at_any_precision():
     # kappa = 1 and r_0 = 2 exactly: ||y_1||^2 = K eps exactly, the collapse test is a tie
+    # that no ball decides (exact=True decides it: tests/test_certified_exact.py)
     G, y, eps = np.eye(4) * 0.5, np.full(4, 0.5), 1.0 / 16
     for prec in (128, 512):
         with pytest.raises(UndecidedError) as exc:
@@ -232,23 +247,26 @@ def test_certified_claim_and_certified_refuted_mutant():
     assert r.ok
 
 
-def test_attained_bound_is_undecided_not_certified():
-    # c_bounds at kappa = 1: c_t equals both bounds exactly; its margin ball contains 0
+def test_attained_bound_is_certified_in_exact_arithmetic():
+    # c_bounds at kappa = 1: c_t equals both bounds exactly; the balls cannot tell, the
+    # exact trajectory can (the margin is exactly 0: the non-strict claim holds with equality)
     claim = _with_domain(BY_ID["mobahi2020.c_bounds"], SMALL)
     r = certify_claim(claim, prec_bits=128, max_bits=256)
-    (und,) = [d for d in r.details if d.verdict == "undecided"]
-    assert und.id == "spectrum:identity-kappa1e+00-K2-eps0.999" and und.prec_bits == 256
-    assert 0 < und.width < 1e-60
-    assert r.status == "undecided" and r.certified == 2
+    assert r.status == "certified" and r.certified == 3 and r.undecided == 0
+    (tie,) = [d for d in r.details if d.exact]
+    assert tie.id == "spectrum:identity-kappa1e+00-K2-eps0.999" and tie.prec_bits == 128
+    assert tie.verdict == "certified" and tie.margin == 0.0 and r.exact == 1
 
 
-def test_tie_instance_of_a_claim_is_undecided():
+def test_tie_instance_of_a_claim_is_decided_exactly():
+    # kappa = 1, r_0 = 2: ||y_1||^2 = K eps exactly, so T = 1 = ceil(r_0 - 1): the bound
+    # T >= ceil(r_0 - 1) holds with equality (the ball engine alone cannot decide T)
     tie = Instance("tie:kappa1-r0-2", "test", np.eye(4) * 0.5, np.full(4, 0.5), 1.0 / 16)
     claim = dataclasses.replace(BY_ID["mobahi2020.rounds_lower_kappa_free"],
                                 domain=lambda tier, seed: [tie])
     r = certify_claim(claim, prec_bits=128, max_bits=256)
-    assert r.status == "undecided" and r.undecided == 1 and r.certified == 0
-    assert "collapse test" in r.first_undecided
+    assert r.status == "certified" and r.certified == 1 and r.exact == 1
+    assert "T = 1" in r.details[0].detail
 
 
 def test_float64_oracle_claims_are_not_certifiable():
@@ -316,10 +334,10 @@ def test_whole_mobahi_catalogue_certified():
     results = [certify_claim(c) for c in CLAIMS]
     for r in results:
         assert r.ok, r
-        if r.id in MOBAHI_CERTIFIABLE:
-            assert r.certified_refuted == 0 and r.errors == 0
-            assert r.certified >= r.instances - 10  # ties (kappa = 1) stay undecided
-    assert certify.certified_summary(results)["mutants_certified_refuted"] == 14
+        if r.id in MOBAHI_CERTIFIABLE:  # every instance, the ties in exact arithmetic
+            assert r.certified == r.instances and r.undecided == r.errors == 0
+    s = certify.certified_summary(results)
+    assert s["mutants_certified_refuted"] == s["mutants"] == 14 and s["instances_exact"] > 0
 
 
 # ------------------------------------------------------------------------------ fixed ridge

@@ -18,6 +18,15 @@ with balls *exactly* (a float64 is a binary number, held without rounding);
 of the arithmetic that made it, and every operation runs at the larger of its operands'
 precisions (``flint.ctx.workprec``), never at Arb's ambient default.
 
+A ball may also carry the **exact expression** of its number (``ex``, a
+:class:`theory.exact_real.Node`): exact inputs do (:meth:`Ball.exact`), engines attach one
+to the numbers they can name exactly (:meth:`Ball.with_expression`), and arithmetic
+propagates it while every operand has one.  Where the balls overlap, a comparison of two
+such numbers, a ceiling or a floor is then decided in exact arithmetic
+(:func:`theory.exact_real.sign`): an exact tie is *equal*, not undecided.  Without an
+expression (or when exact arithmetic gives up, within its caps) it raises
+:class:`UndecidedError` as before.
+
 Source: F. Johansson, "Arb: efficient arbitrary-precision midpoint-radius interval
 arithmetic", IEEE Trans. Computers 66 (2017) 1281-1292 [prior work].
 Domain: finite real numbers; python-flint (the ``fast`` or ``test`` extra) must be
@@ -26,8 +35,11 @@ installed to make a ball (importing this module does not need it).
 >>> x = Ball.exact(2, 128).sqrt()
 >>> x * x > 1.999, x > 1.414, x < 1.415
 (True, True, True)
+>>> x * x > 2, x * x == 2   # the enclosure of sqrt(2)^2 contains 2: decided exactly
+(False, True)
+>>> y = Ball(x.v, 128)      # the same ball without its expression
 >>> try:
-...     x * x > 2            # the enclosure of sqrt(2)^2 contains 2
+...     y * y > 2
 ... except UndecidedError as exc:
 ...     print("undecided at", exc.prec, "bits")
 undecided at 128 bits
@@ -41,18 +53,22 @@ import numpy as np
 
 from .errors import InputError, PrecisionError
 
-__all__ = ["Ball", "UndecidedError", "require_flint", "ball_array", "width_of", "is_ball"]
+__all__ = ["Ball", "BallContext", "UndecidedError", "require_flint", "ball_array",
+           "width_of", "is_ball"]
 
 
 class UndecidedError(PrecisionError):
     """A comparison (or a discrete decision built on one) that the balls cannot decide at
     their precision.  ``width``: the width of the enclosure that straddles the decision
-    (inf when unbounded); ``prec``: the precision in bits."""
+    (inf when unbounded); ``prec``: the precision in bits; ``exact_gave_up``: exact
+    arithmetic was tried and gave up for a reason more bits do not change (a cap, an
+    opaque number), so only narrower balls can still decide."""
 
-    def __init__(self, message, width=math.inf, prec=None):
+    def __init__(self, message, width=math.inf, prec=None, exact_gave_up=False):
         super().__init__(message)
         self.width = float(width)
         self.prec = prec
+        self.exact_gave_up = bool(exact_gave_up)
 
 
 def require_flint():
@@ -119,12 +135,13 @@ class Ball:
     two numbers), or from an ``arb`` with ``Ball(arb, prec)``.
     """
 
-    __slots__ = ("v", "prec")
+    __slots__ = ("v", "prec", "ex")
     __hash__ = None  # equality can be undecided
 
-    def __init__(self, v, prec):
+    def __init__(self, v, prec, ex=None):
         self.v = v
         self.prec = int(prec)
+        self.ex = ex  # a theory.exact_real.Node for the exact value, or None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -135,12 +152,18 @@ class Ball:
         True
         """
         if isinstance(value, Ball):
-            return cls(value.v, max(prec, value.prec))
+            return cls(value.v, max(prec, value.prec), value.ex)
         a = _arb_exact(value)
         if a is None:
             raise InputError(f"{value!r} ({type(value).__name__}) is not a real number a "
                              f"ball can hold")
-        return cls(a, prec)
+        return cls(a, prec, _const_ex(value))  # its exact rational, enclosed or held
+
+    @classmethod
+    def with_expression(cls, ball, ex):
+        """``ball`` (a Ball or an arb at ``ball.prec``) carrying the exact expression ``ex``
+        (a :class:`theory.exact_real.Node` whose value the ball encloses)."""
+        return cls(ball.v, ball.prec, ex)
 
     @classmethod
     def hull(cls, a, b):
@@ -205,92 +228,102 @@ class Ball:
     __str__ = __repr__
 
     # ------------------------------------------------------------------ arithmetic
-    def _binary(self, other, fn):
+    def _binary(self, other, fn, tag=None, reflected=False):
         if isinstance(other, np.ndarray):
             return NotImplemented
         p = max(self.prec, other.prec) if isinstance(other, Ball) else self.prec
         fl = _flint()
         if fl.ctx.prec == p:
-            return self._binary_at(other, fn, p)
+            return self._binary_at(other, fn, p, tag, reflected)
         with fl.ctx.workprec(p):  # conversions of Fractions round at this precision too
-            return self._binary_at(other, fn, p)
+            return self._binary_at(other, fn, p, tag, reflected)
 
-    def _binary_at(self, other, fn, p):
+    def _binary_at(self, other, fn, p, tag, reflected):
         o = other.v if isinstance(other, Ball) else _arb_exact(other)
         if o is None:
             return NotImplemented
-        return Ball(fn(self.v, o), p)
+        out = Ball(fn(self.v, o), p)
+        if self.ex is not None and tag is not None:
+            oex = other.ex if isinstance(other, Ball) else _const_ex(other)
+            if oex is not None:
+                a, b = (oex, self.ex) if reflected else (self.ex, oex)
+                out.ex = _combine(tag, a, b, self.v if reflected else o)
+        return out
 
-    def _unary(self, fn):
+    def _unary(self, fn, tag=None, arg=None):
         fl = _flint()
         if fl.ctx.prec == self.prec:
-            return Ball(fn(self.v), self.prec)
-        with fl.ctx.workprec(self.prec):
-            return Ball(fn(self.v), self.prec)
+            out = Ball(fn(self.v), self.prec)
+        else:
+            with fl.ctx.workprec(self.prec):
+                out = Ball(fn(self.v), self.prec)
+        if self.ex is not None and tag is not None:
+            out.ex = _unary_ex(tag, self.ex, self.v, arg)
+        return out
 
     # x + 0, x - 0, x * 1, x - x and x / x are exact identities on one number: taking them
     # exactly keeps numbers that are equal by construction equal (not just overlapping)
     def __add__(self, o):
         if _is_exact_zero(o):
             return self
-        return self._binary(o, operator.add)
+        return self._binary(o, operator.add, "+")
 
     def __radd__(self, o):
         if _is_exact_zero(o):
             return self
-        return self._binary(o, lambda a, b: b + a)
+        return self._binary(o, lambda a, b: b + a, "+", True)
 
     def __sub__(self, o):
         if _is_exact_zero(o):
             return self
         if o is self:
-            return Ball(_flint().arb(0), self.prec)
-        return self._binary(o, operator.sub)
+            return Ball(_flint().arb(0), self.prec, _const_ex(0) if self.ex is not None else None)
+        return self._binary(o, operator.sub, "-")
 
     def __rsub__(self, o):
-        return self._binary(o, lambda a, b: b - a)
+        return self._binary(o, lambda a, b: b - a, "-", True)
 
     def __mul__(self, o):
         if _is_exact_one(o):
             return self
-        return self._binary(o, operator.mul)
+        return self._binary(o, operator.mul, "*")
 
     def __rmul__(self, o):
         if _is_exact_one(o):
             return self
-        return self._binary(o, lambda a, b: b * a)
+        return self._binary(o, lambda a, b: b * a, "*", True)
 
     def __truediv__(self, o):
         if _is_exact_one(o):
             return self
         if o is self and (self.v > 0 or self.v < 0):
-            return Ball(_flint().arb(1), self.prec)
-        return self._binary(o, operator.truediv)
+            return Ball(_flint().arb(1), self.prec, _const_ex(1) if self.ex is not None else None)
+        return self._binary(o, operator.truediv, "/")
 
     def __rtruediv__(self, o):
-        return self._binary(o, lambda a, b: b / a)
+        return self._binary(o, lambda a, b: b / a, "/", True)
 
     def __pow__(self, o):
         if isinstance(o, (int, np.integer)) and not isinstance(o, bool):
             n = int(o)
-            return self._unary(lambda a: a ** n)  # exact integer power
+            return self._unary(lambda a: a ** n, "pow", n)  # exact integer power
         return self._binary(o, operator.pow)
 
     def __rpow__(self, o):
         return self._binary(o, lambda a, b: b ** a)
 
     def __neg__(self):
-        return self._unary(operator.neg)
+        return self._unary(operator.neg, "neg")
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return self._unary(abs)
+        return self._unary(abs, "abs")
 
     def sqrt(self):
         """sqrt of the enclosed number (an unbounded ball where the ball reaches below 0)."""
-        return self._unary(lambda a: a.sqrt())
+        return self._unary(lambda a: a.sqrt(), "sqrt")
 
     # ------------------------------------------------------------------ decisions
     def _undecided(self, other, sym):
@@ -331,7 +364,27 @@ class Ball:
             return True
         if no:
             return False
+        oex = other.ex if isinstance(other, Ball) else _const_ex(other)
+        if self.ex is not None and oex is not None:
+            prec = max(self.prec, other.prec if isinstance(other, Ball) else 0)
+            with _flint().ctx.workprec(prec):
+                diff = a - o
+            s = self._exact_sign(_exr().sub(self.ex, oex), diff, other, sym)
+            return op(s, 0)
         self._undecided(other, sym)
+
+    def _exact_sign(self, ex, ball, other, sym):
+        """The exact sign of ``ex`` (enclosed by the arb ``ball``), or UndecidedError."""
+        X = _exr()
+        try:
+            with _flint().ctx.workprec(self.prec):
+                return X.sign(ex, ball)
+        except X.ExactUndecided as exc:
+            w = max(self.width, other.width if isinstance(other, Ball) else 0.0)
+            raise UndecidedError(f"cannot decide {self!r} {sym} {other!r} at {self.prec} "
+                                 f"bits: the enclosures overlap (width {w:.3g}) and exact "
+                                 f"arithmetic gave up: {exc.reason}", w, self.prec,
+                                 exc.needs_bits is None) from exc
 
     def __lt__(self, o):
         return self._compare(o, operator.lt, "<")
@@ -371,17 +424,132 @@ class Ball:
             raise UndecidedError(f"{name} of an unbounded ball {self!r}", math.inf, self.prec)
         with _flint().ctx.workprec(self.prec):
             n = fn(self.v).unique_fmpz()
+        if n is None and self.ex is not None:
+            n = self._exact_rounding(name)
         if n is None:
             raise UndecidedError(f"{name}({self!r}) is not decided at {self.prec} bits: the "
                                  f"ball reaches across an integer (width {self.width:.3g})",
                                  self.width, self.prec)
         return int(n)
 
+    def _exact_rounding(self, name):
+        """ceil or floor from exact comparisons with the integers in the ball (few: the
+        ball is narrow), or None when the ball holds more than three."""
+        with _flint().ctx.workprec(self.prec):
+            lo, hi = self.v.lower().floor().unique_fmpz(), self.v.upper().ceil().unique_fmpz()
+        if lo is None or hi is None or int(hi) - int(lo) > 3:
+            return None
+        ks = range(int(lo), int(hi) + 1)
+        if name == "ceil":  # the first k with x <= k (x > k - 1 holds: decided before)
+            return next((k for k in ks if self <= k), None)
+        return next((k for k in reversed(ks) if self >= k), None)
+
     def __int__(self):
         n = self.v.unique_fmpz()
+        if n is None and self.ex is not None:
+            k = self._exact_rounding("floor")
+            n = k if k is not None and self == k else None
         if n is None:
             raise UndecidedError(f"{self!r} is not a unique integer", self.width, self.prec)
         return int(n)
+
+
+def _exr():
+    from . import exact_real
+    return exact_real
+
+
+def _const_ex(v):
+    """The exact expression of a plain number (None for what is not an exact real)."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+        return None
+    q = _exr().as_fraction(v.item() if isinstance(v, np.generic) else v)
+    return None if q is None else _exr().const(q)
+
+
+def _combine(tag, a, b, divisor):
+    X = _exr()
+    if tag == "+":
+        return X.add(a, b)
+    if tag == "-":
+        return X.sub(a, b)
+    if tag == "*":
+        return X.mul(a, b)
+    return X.div(a, b, divisor)
+
+
+def _unary_ex(tag, a, v, arg):
+    X = _exr()
+    if tag == "neg":
+        return X.neg(a)
+    if tag == "abs":
+        return X.absolute(a, v)
+    if tag == "pow":
+        return X.power(a, arg)
+    return X.sqrt(a)
+
+
+# A ball is a real number (its validation by number-type-neutral code accepts it; it is
+# never silently converted: float() is its midpoint, for reports only)
+numbers.Real.register(Ball)
+
+
+class BallContext:
+    """The part of an mpmath context that number-type-neutral mp code uses, over balls at
+    ``prec`` bits, so that such code (written for ``ctx.mpf`` numbers) runs on balls:
+    ``mpf`` (a ball passes through; an exact input is held exactly, a decimal string as
+    its exact rational), ``make_mpf`` (an mpf tuple, exactly), ``one``, ``zero``, ``sqrt``,
+    ``fsum``, ``fdot``, ``prec``, ``dps``, ``nan`` (a ball no comparison decides).
+    Functions without a certified ball form here
+    (logarithms, root finders, matrices) are absent: code that needs them fails loudly.
+
+    >>> ctx = BallContext(128)
+    >>> x = ctx.fsum([ctx.mpf(0.5), ctx.sqrt(2), ctx.mpf("0.1")])
+    >>> x > 2.014 and x < 2.015, ctx.fdot([1, 2], [3, ctx.one]), ctx.dps
+    (True, Ball('5.0000000000000000000', prec=128), 38)
+    """
+
+    def __init__(self, prec):
+        self.prec = int(prec)
+        self.dps = int(self.prec * math.log10(2))
+        self.one = Ball.exact(1, self.prec)
+        self.zero = Ball.exact(0, self.prec)
+
+    @property
+    def nan(self):
+        return Ball(_flint().arb("nan"), self.prec)
+
+    def __repr__(self):
+        return f"BallContext({self.prec})"
+
+    def mpf(self, x):
+        if isinstance(x, Ball):
+            return x
+        if isinstance(x, str):
+            from fractions import Fraction
+            x = Fraction(x)  # a decimal string: its exact rational (enclosed when not binary)
+        return Ball.exact(x, self.prec)
+
+    def make_mpf(self, tup):
+        import mpmath
+        return Ball.exact(mpmath.mp.make_mpf(tup), self.prec)
+
+    def convert(self, x):
+        return self.mpf(x)
+
+    def sqrt(self, x):
+        return self.mpf(x).sqrt()
+
+    def fsum(self, xs):
+        total = None
+        for x in xs:
+            total = self.mpf(x) if total is None else total + x
+        return total if total is not None else self.zero
+
+    def fdot(self, a, b):
+        return self.fsum(self.mpf(x) * y for x, y in zip(a, b))
 
 
 def _f64_down(x):

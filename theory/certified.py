@@ -92,6 +92,8 @@ class BallTrajectory:
     groups: tuple = field(repr=False, default=())
     accuracy: float = 0.0
     collapse_round_certain: bool = True
+    model: object = field(repr=False, default=None)
+    exact_decisions: int = 0
 
     @property
     def K(self):
@@ -119,7 +121,16 @@ class BallTrajectory:
         shape (T+1, K)."""
         rest = spectral_sums(self.eigenvectors, self.z0, list(self.B[1:]), self.groups,
                              self.prec_bits)
-        return np.concatenate([self.y0[None], rest]) if rest.size else self.y0[None].copy()
+        out = np.concatenate([self.y0[None], rest]) if rest.size else self.y0[None].copy()
+        if self.model is not None and self.model.y_row(0) is not None:
+            for t in range(1, out.shape[0]):
+                out[t] = [Ball(b.v, b.prec, e) for b, e in zip(out[t], self.model.y_row(t))]
+        return out
+
+    @property
+    def exact(self):
+        """True when the numbers carry exact expressions (``exact=True``)."""
+        return self.model is not None
 
 
 def _hull(vals):
@@ -149,18 +160,29 @@ def _validate(G, y, eps, prec_bits, max_rounds):
     return G, np.asarray(y, dtype=np.float64), max_rounds
 
 
-def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None, eig=None):
+def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None, eig=None,
+                      exact=False):
     """Run self-distillation in ball arithmetic until collapse; return a :class:`BallTrajectory`.
 
     ``prec_bits``: the ball precision.  ``eig``: a :class:`~theory.eigen_ball.BallEigh` of
-    ``G`` at this precision, to reuse (several eps on one G).  Raises
+    ``G`` at this precision, to reuse (several eps on one G).  ``exact``: also name every
+    number exactly (:class:`theory.certified_exact.SelfDistillModel`), so that a collapse
+    test the balls cannot decide (``||y_t||^2 = K eps`` exactly) is decided in exact
+    arithmetic, and so are the ties of whatever is computed from the trajectory.  Raises
     :class:`~theory.ball.UndecidedError` when a collapse test or a root isolation cannot be
-    decided at this precision (retry with more bits; an exact tie never decides),
+    decided at this precision (retry with more bits, or ``exact=True``),
     RoundsExceededError beyond ``max_rounds`` (default 10000).
     """
     G, y, max_rounds = _validate(G, y, eps, prec_bits, max_rounds)
     fl = require_flint()
     K, p = G.shape[0], prec_bits
+    model = None
+    from . import exact_real
+    decided_before = exact_real.decisions()
+    if exact:
+        from .certified_exact import SelfDistillModel
+        model = SelfDistillModel(G, y, eps)
+    c_ex = []
     with fl.ctx.workprec(p):
         eig = eig if eig is not None else eigh_ball(G, p)
         d = [v.v for v in eig.values]
@@ -178,7 +200,7 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
         cs, Bs, norms = [], [[fl.arb(1)] * K], [sq.sqrt()]
         sq_lo = sq_hi = sq
         guesses = (None, None)
-        while _continues(sq_lo, sq_hi, target, len(cs), p):
+        while _continues(sq_lo, sq_hi, target, len(cs), p, model):
             if len(cs) >= max_rounds:
                 raise RoundsExceededError(f"collapse not reached within max_rounds = "
                                           f"{max_rounds}; raise max_rounds or increase eps")
@@ -192,19 +214,42 @@ def self_distill_ball(G, y, eps, prec_bits=DEFAULT_PREC_BITS, *, max_rounds=None
             B_lo = [B_lo[k] / (1 + c_up / d[k]) if positive[k] else fl.arb(0) for k in range(K)]
             sq_hi, sq_lo = _sq_norm(B_hi, W), _sq_norm(B_lo, W)
             cs.append(c_low.union(c_up))
+            if model is not None:
+                c_ex.append(model.round(t))
             Bs.append([lo.union(hi) for lo, hi in zip(B_lo, B_hi)])
             norms.append(sq_lo.union(sq_hi).sqrt())
-    ball = np.vectorize(lambda v: Ball(v, p), otypes=[object])
+    T = len(cs)
     Barr = np.empty((len(Bs), K), dtype=object)
     for t, row in enumerate(Bs):
-        Barr[t, :] = [Ball(v, p) for v in row]
-    return BallTrajectory(c=ball(np.array(cs, dtype=object)) if cs else np.array([], dtype=object),
-                          norms=ball(np.array(norms, dtype=object)), B=Barr,
-                          eigenvalues=eig.values, eigenvectors=eig.vectors,
+        ex = model.B_row(t) if model is not None else None
+        Barr[t, :] = [Ball(v, p, ex[k] if ex else None) for k, v in enumerate(row)]
+    c_arr = np.array([Ball(v, p, c_ex[t] if model is not None else None)
+                      for t, v in enumerate(cs)], dtype=object)
+    n_arr = np.array([Ball(v, p, model.norm(t) if model is not None else None)
+                      for t, v in enumerate(norms)], dtype=object)
+    values = eig.values if model is None else _named_values(eig.values, model)
+    return BallTrajectory(c=c_arr, norms=n_arr, B=Barr, eigenvalues=values,
+                          eigenvectors=eig.vectors,
                           z0=np.array([Ball(v, p) for v in z0], dtype=object),
-                          y0=np.array(y0, dtype=object), collapse_round=len(cs), eps=eps,
+                          y0=np.array(y0, dtype=object), collapse_round=T, eps=eps,
                           dps=int(p * math.log10(2)), prec_bits=p, method=eig.method,
-                          groups=eig.clusters)
+                          groups=eig.clusters, model=model,
+                          exact_decisions=exact_real.decisions() - decided_before)
+
+
+def _named_values(values, model):
+    """The eigenvalue balls with the model's exact names (a rational spectrum is checked
+    against the enclosures: the k-th smallest eigenvalue lies in the k-th ball, Weyl).
+
+    Also used by :func:`theory.certified_ridge.fixed_ridge_ball`."""
+    out = []
+    for k, (b, e) in enumerate(zip(values, model.eigenvalues)):
+        if e.op == "c" and not b.overlaps(e.aux):
+            raise AssertionError(f"the exact eigenvalue {e.aux} is not in the enclosure {b!r} "
+                                 f"of eigenvalue {k}: the exact spectrum and the enclosures "
+                                 f"disagree")
+        out.append(Ball(b.v, b.prec, e))
+    return np.array(out, dtype=object)
 
 
 def _check_spectrum(d, prec):
@@ -238,17 +283,28 @@ def _check_rounds(sq, target, max_rounds):
                                   f"max_rounds or increase eps")
 
 
-def _continues(sq_lo, sq_hi, target, t, prec):
-    """The collapse test ||y_t||^2 > K eps, decided on the bracket [sq_lo, sq_hi] (balls)."""
+def _continues(sq_lo, sq_hi, target, t, prec, model=None):
+    """The collapse test ||y_t||^2 > K eps, decided on the bracket [sq_lo, sq_hi] (balls),
+    else in exact arithmetic when a model names ||y_t||^2."""
     if sq_lo > target:
         return True
     if sq_hi <= target:
         return False
     gap = sq_lo.union(sq_hi) - target
     w = float(gap.rad() * 2)
+    why, gave_up = "", False
+    node = model.sq_norm(t) if model is not None else None
+    if node is not None:
+        from . import exact_real as X
+        try:
+            return X.sign(X.sub(node, model.keps), gap) > 0
+        except X.ExactUndecided as exc:
+            why, gave_up = f"; exact arithmetic gave up: {exc.reason}", exc.needs_bits is None
+    elif model is not None:
+        why, gave_up = f"; no exact model ({model.note})", True
     raise UndecidedError(f"round {t}: ||y_t||^2 - K eps lies in {gap}, which contains 0 at "
-                         f"{prec} bits: the collapse test is not decided (width {w:.3g})",
-                         w, prec)
+                         f"{prec} bits: the collapse test is not decided (width {w:.3g}){why}",
+                         w, prec, gave_up)
 
 
 def _sq_norm(B, W):

@@ -50,6 +50,12 @@ class BallRidgeTrajectory(RidgeTrajectory):
     prec_bits: int = 0
     groups: tuple = ()
 
+    def ball_context(self):
+        """A :class:`theory.ball.BallContext` at the balls' precision: number-type-neutral
+        mp code (written for ``ctx.mpf``) runs on this trajectory's balls with it."""
+        from .ball import BallContext
+        return BallContext(self.prec_bits)
+
     @cached_property
     def fitted(self):
         """yhat_t = Σ_j f_t(a_j) P_j y, shape (k+1, n)."""
@@ -63,11 +69,14 @@ class BallRidgeTrajectory(RidgeTrajectory):
         return spectral_sums(self.basis, self.z, rows, self.groups, self.prec_bits)
 
 
-def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None):
+def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None, exact=False):
     """The teacher and k fixed-ridge students over the Gram matrix G, in ball arithmetic.
 
     Arguments as :func:`theory.fixed_ridge_distill` (Gram form); ``eig`` a
-    :class:`~theory.eigen_ball.BallEigh` of G at ``prec_bits`` to reuse.
+    :class:`~theory.eigen_ball.BallEigh` of G at ``prec_bits`` to reuse.  ``exact``: the
+    eigenvalues and eigenvectors also carry exact expressions
+    (:class:`theory.certified_exact.FixedRidgeModel`), and so does everything computed
+    from them (a, the filters, z), so that ties are decided in exact arithmetic.
     """
     if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
         raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
@@ -88,9 +97,18 @@ def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None):
     p = prec_bits
     with fl.ctx.workprec(p):
         eig = eig if eig is not None else eigh_ball(G, p)
+        values, Q = eig.values, eig.vectors
+        if exact:
+            from .certified_exact import FixedRidgeModel
+            model = FixedRidgeModel(G)
+            from .certified import _named_values
+            values = _named_values(values, model)
+            Qex = model.basis(Q)
+            Q = np.array([[Ball(Q[i, k].v, Q[i, k].prec, Qex[i, k]) for k in range(n)]
+                          for i in range(n)], dtype=object)
         lam_b = Ball.exact(lam, p)
         a = np.empty(n, dtype=object)
-        for j, d in enumerate(eig.values):
+        for j, d in enumerate(values):
             if d.v.is_zero():
                 a[j] = Ball.exact(0, p)
             elif d.v > 0:
@@ -100,13 +118,16 @@ def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None):
             else:
                 raise UndecidedError(f"eigenvalue {j} of G is enclosed in {d!r}, which contains "
                                      f"0 at {p} bits", d.width, p)
-        xb = np.array([Ball.exact(float(v), p) for v in xi], dtype=object)
+        xb = np.array([Ball.exact(v, p) for v in xi], dtype=object)  # balls pass through
         f, g = filters_and_targets(a, xb, Ball.exact(1, p))
         yb = np.array([Ball.exact(float(v), p) for v in y], dtype=object)
-        Q = eig.vectors
-        z = np.array([Ball(sum((Q[i, j].v * yb[i].v for i in range(n)), fl.arb(0)), p)
-                      for j in range(n)], dtype=object)
-    return BallRidgeTrajectory(filters=f, targets=g, eigenvalues=eig.values, a=a, z=z,
+        if exact:
+            z = np.array([sum((Q[i, j] * yb[i] for i in range(1, n)), Q[0, j] * yb[0])
+                          for j in range(n)], dtype=object)
+        else:
+            z = np.array([Ball(sum((Q[i, j].v * yb[i].v for i in range(n)), fl.arb(0)), p)
+                          for j in range(n)], dtype=object)
+    return BallRidgeTrajectory(filters=f, targets=g, eigenvalues=values, a=a, z=z,
                                basis=Q, coefficient_basis=Q, y=yb, xi=xb, lam=lam_b,
                                kind="gram", dps=int(p * math.log10(2)),
                                method=eig.method, accuracy=0.0, prec_bits=p,

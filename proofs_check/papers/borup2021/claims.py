@@ -34,7 +34,50 @@ from .official import (NOTEBOOK_LOSSES, PUBLISHED_DECIMALS, README_COLUMN,
 
 PAPER = "arXiv:2102.13088"
 CODE = "Kennethborup/self_distillation@cb20d6c"
-__all__ = ["CLAIMS", "steps_to_limit"]
+__all__ = ["CLAIMS", "steps_to_limit", "CERTIFIABLE", "REFUTATIONS_CERTIFIABLE",
+           "NOT_CERTIFIABLE"]
+
+#: No claim here is certifiable outright: every verdict goes through :class:`._numerics.
+#: Margins` (or :func:`_identity`), which selects the decisive comparison by float
+#: midpoints and drops those within a float64/mp rounding model's error, so a "holds" is a
+#: tolerance reading, not a decision on balls (proofs_check.certify).
+CERTIFIABLE = frozenset()
+#: Claims whose refutations are proofs on balls: the margin they return is a ball, and a
+#: ball certainly below 0 is a counterexample however it was selected.  Their "holds" is
+#: not certified.  ``ratio_not_monotone`` is a published reading expected to be refuted.
+REFUTATIONS_CERTIFIABLE = frozenset({"borup2021.ratio_not_monotone"})
+_MARGINS = ("its verdict goes through Margins: the decisive comparison is selected by float "
+            "midpoints and comparisons within a rounding model's error are dropped, a "
+            "tolerance reading rather than a decision on balls")
+NOT_CERTIFIABLE = {
+    "borup2021.mixed_target": "its oracle is least squares (numpy's SVD, mpmath's QR) on "
+                              "designs and Gram twins; " + _MARGINS,
+    "borup2021.closed_form": "its test-point route is dense LU solves in mpmath, and its "
+                             "identity margins are selected by float midpoints (1 - error/"
+                             "rounding bound: a tolerance reading)",
+    "borup2021.limit_amplified_ridge": "its fixed point is checked by dense LU solves in "
+                                       "mpmath; " + _MARGINS,
+    "borup2021.linear_rate": "its ratios and the step report use logarithms; " + _MARGINS,
+    "borup2021.monotone_no_collapse": _MARGINS,
+    "borup2021.dampening": "its grid of weights is run by the mp filter recursion in a "
+                           "separate mpmath context; " + _MARGINS,
+    "borup2021.sparsify_sandwich": "its upper bound is compared in logarithms (log, expm1); "
+                                   + _MARGINS,
+    "borup2021.optimal_alpha": "its oracle is a grid search over alpha with float64 "
+                               "argmin; " + _MARGINS,
+    "borup2021.toy_numbers": "it compares float64 conversions of the losses with published "
+                             "5-decimal numbers (dense mpmath solves for the limit)",
+}
+
+
+def _num(traj):
+    """:class:`._numerics.Num` for a result; on a certified (ball) trajectory its mp code
+    runs on the balls, through the trajectory's ball context."""
+    N = Num(traj)
+    ball = getattr(traj, "ball_context", None)
+    if ball is not None:
+        N.ctx = ball()
+    return N
 
 #: Half a unit in the last published decimal: a value printed to 5 decimals stands for an
 #: interval of this half-width.
@@ -286,7 +329,7 @@ class _Dirs:
     float64 underflow), ``ee`` (relative error per row), ``eb`` (absolute error of b_inf)."""
 
     def __init__(self, inst, traj):
-        N = self.N = Num(traj)
+        N = self.N = _num(traj)
         self.traj = traj
         self.lam = N.s(inst.lam)
         F, a, d = _filters(traj, N)

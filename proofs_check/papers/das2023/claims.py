@@ -26,7 +26,31 @@ from .domains import (identity_domain, isotropic_domain, optimum_domain, risk_do
                       threshold_domain)
 
 PAPER = "arXiv:2301.13304"
-__all__ = ["CLAIMS"]
+__all__ = ["CLAIMS", "CERTIFIABLE", "NOT_CERTIFIABLE"]
+
+#: No claim here runs on the certified (ball) engine: every instance is a design X (the
+#: ball engine takes Gram matrices), and the independent routes are dense mpmath solves,
+#: complex-step derivatives and root finders, which have no ball form (proofs_check.certify).
+CERTIFIABLE = frozenset()
+_DESIGN = "its instances are designs X (the ball engine takes Gram matrices)"
+NOT_CERTIFIABLE = {
+    "das2023.student_mixed_target": _DESIGN + "; its mutants use dense LU solves and a "
+                                    "symmetric eigensolver in mpmath",
+    "das2023.taylor_identity": _DESIGN + "; its derivative is a complex-step derivative of "
+                               "dense mpmath solves",
+    "das2023.risk_quadratic": _DESIGN + "; R_T' and Q are complex-step derivatives of dense "
+                              "mpmath solves",
+    "das2023.xi_star": _DESIGN + "; its vertex and derivatives come from dense mpmath solves "
+                       "and complex steps",
+    "das2023.xi_star_param": _DESIGN + "; its oracle is the vertex of the dense risk (mpmath "
+                             "LU solves)",
+    "das2023.high_noise_xi_gt_1": _DESIGN + "; its vertices come from dense mpmath solves",
+    "das2023.xi_zero_at_ridge_optimum": _DESIGN + "; the teacher's optimum is located by "
+                                        "Brent's method and the Illinois method (root "
+                                        "finders)",
+    "das2023.isotropic_no_gain": _DESIGN + "; its risks and vertex come from dense mpmath "
+                                 "solves",
+}
 
 DS23 = "Das & Sanghavi 2023 (DS23), abstract"
 DPR26 = "Dang, Patil & Rinaldo 2026 (DPR26, arXiv 2602.17565), abstract"

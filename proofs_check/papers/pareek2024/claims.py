@@ -34,7 +34,41 @@ from .domains import (blowup_domain, design_domain, filter_domain, inverse_domai
                       separation_domain)
 
 PAPER = "arXiv:2407.04600"
-__all__ = ["CLAIMS"]
+__all__ = ["CLAIMS", "CERTIFIABLE", "NOT_CERTIFIABLE"]
+
+#: Claims whose ``evaluate`` (and every mutant's) runs unchanged on ball trajectories
+#: (proofs_check.certify): the engine's filters, a_j, eigenvalues and eigenvectors enter
+#: through +, -, *, /, sqrt and comparisons, and the theory's risk formulas (their mp forms,
+#: with a ball context; :func:`_ctx_of`).  The identities among them (margin -|error|) are
+#: certified only in exact arithmetic (an error exactly 0).  Selections made on float
+#: midpoints (which directions count as non-zero, which eigenvalues form a group) are part
+#: of the statement proved, not decisions on the numbers.
+CERTIFIABLE = frozenset(f"pareek2024.{n}" for n in (
+    "polynomial_form", "inverse_map", "risk_quadratic_in_c", "no_gain_cases",
+    "separation_ridge"))
+#: Why the others are not.
+NOT_CERTIFIABLE = {
+    "pareek2024.estimator_is_filter": "its instances are designs (the ball engine takes Gram "
+                                      "matrices) and its oracle is dense LU solves in mpmath",
+    "pareek2024.nested_in_k": "its minimum over the weights is a least-squares solve (numpy's "
+                              "lstsq, mpmath's QR at extra digits), not a decision on balls",
+    "pareek2024.r_steps_reach_oracle": "its oracle weights are computed in mpmath at dps + 40 "
+                                       "digits and rounded, so the replayed filter equals the "
+                                       "oracle only to that precision: there is no exact "
+                                       "identity to certify",
+    "pareek2024.separation_one_step": "its optimal ridge is located by Brent's method in "
+                                      "float64 and the Illinois method in mp (a root finder)",
+    "pareek2024.xi_blowup": "its oracle weights are computed in mpmath (rounded) and its point "
+                            "is a float64 replay",
+}
+
+
+def _ctx_of(traj):
+    """The number context of a result: None (float64), an mpmath context (mp), or the ball
+    context of a certified trajectory (:meth:`theory.certified_ridge.BallRidgeTrajectory.
+    ball_context`), in which the mp code below runs on balls unchanged."""
+    ball = getattr(traj, "ball_context", None)
+    return ball() if ball is not None else C.ctx_of(traj)
 
 #: Where the third-party statements come from (named in each claim's ``where``).
 LINER = "the liner.com Quick Review of the paper"
@@ -49,7 +83,7 @@ def _f(x):
 
 def _setup(inst, traj):
     """ctx, the kept directions, s^2, m, a, the filters f_0..f_k on them, n, sigma^2."""
-    ctx = C.ctx_of(traj)
+    ctx = _ctx_of(traj)
     keep, s2, m, a = C.spectral_data(inst, traj, ctx)
     F = [C.vec(ctx, [row[j] for j in keep]) for row in traj.filters]
     n = traj.basis.shape[0]
@@ -178,7 +212,7 @@ def _polynomial(kind):
 
 def _inverse(kind):
     def evaluate(inst, traj, tools):
-        ctx = C.ctx_of(traj)
+        ctx = _ctx_of(traj)
         c_exact = [Fraction(v) for v in inst.c]
         c = C.vec(ctx, c_exact)
         k = len(c) - 1
