@@ -28,6 +28,15 @@ search goes beyond it (there float64 fails and mp decides);
 * ``aligned`` (:func:`aligned_bases`): exact spectra whose targets are aligned with one
   eigenvector (the top or the bottom one) or exactly orthogonal to an eigenspace.
 
+The same families as :class:`SpectralProblem` objects (:func:`spectral_problems`, the
+eigenvalues kept; :func:`core_problems`, a short list for catalogues whose every instance
+is decided in mp; :func:`select_problems`, the ones a hypothesis allows), and for linear
+ridge on a design as :class:`SpectralDesign` objects (:func:`spectral_designs`: X = W
+diag(s) P with exact multiplicities, X X^T and X^T X exact, n < d and n > d).  Other
+engines' catalogues cross them with their own parameters, taken edge-first
+(:func:`spread`), and tag each instance with the :class:`Recipe` that rebuilds it from a
+drawn spectrum (:func:`search_tag`), so that the counterexample search can draw more.
+
 The exact families scale their eigenvalues by 2^-ceil(log2 K) (the 1/K of a Gram matrix,
 rounded to a power of two so that G stays exact); the other families' Gram matrices include
 the 1/K.  Targets are a smooth signal plus seeded noise (kernels), or exact dyadic
@@ -371,7 +380,8 @@ FAMILIES = {f.name: f for f in (
            "1e12, three near-repeated plateaus (repeats split by rounding)",
            "K in {2, 8, 30}", "K in {1, 2, 3, 8, 30, 100, 200}"),
     Family("exact", "exactly repeated eigenvalues with kappa > 1 (diagonal, Householder "
-           "W diag(d) W^T, alpha I + beta J; G exact)",
+           "W diag(d) W^T, alpha I + beta J; G exact; designs X = W diag(s) P with X X^T and "
+           "X^T X exact)",
            "K 3-8, multiplicities 2+1, 1+3, 2+2, 4+2+2, 4+1, 2+1, kappa 2^7 to 2^40",
            "adds K up to 16 and kappa up to 2^44"),
     Family("levels", "2-4 well-separated levels with multiplicities at large kappa "

@@ -7,10 +7,18 @@ teacher and this student) and a weighting M of the risk ||M(theta_hat - theta*)|
 
 * designs: Gaussian; Gaussian with column scales e^U(-2, 2); prescribed singular values
   e^U(-3, 3) with random orthogonal factors; exactly isotropic designs (X^T X = s^2 I in
-  binary: a scaled Hadamard matrix, or a scaled signed permutation);
+  binary: a scaled Hadamard matrix, or a scaled signed permutation, n = 1..8); the shared
+  spectral designs of :func:`proofs_check.domains.spectral_designs` (exactly repeated
+  singular values with kappa(X^T X) > 1, few levels at kappa up to 1.8e13, rank 1, 2, 3,
+  n < d and n > d, theta* on one right singular vector or off a singular space), one
+  setting of (xi, lam, sigma^2, M) each;
 * signals: Gaussian, heavy-tailed (Gaussian times e^U(-2, 2)), along one v_j;
 * sigma^2 from 1e-3 to 1e3, and sigma_c^2(lam) (1 +- 1e-6) for the threshold claim;
 * lam / mean column norm^2 from 1e-4 to 1e2; xi from -4 to 6.
+
+Every instance but the isotropic ones carries a search tag (:data:`IDENTITY_RECIPE`,
+:data:`THRESHOLD_RECIPE`, :data:`OPTIMUM_RECIPE`): ``proofs-check search`` draws further
+designs and parameters inside the ranges of a claim's domain.
 
 >>> len(identity_domain("fast", 0)) >= 12
 True
@@ -28,7 +36,8 @@ from ...domains import (DESIGN_MIXINGS, Param, Recipe, check_tier, no_search, se
                         spectral_designs)
 
 __all__ = ["design_bases", "identity_domain", "risk_domain", "threshold_domain",
-           "optimum_domain", "isotropic_domain", "make_instance", "M_KINDS"]
+           "optimum_domain", "isotropic_domain", "make_instance", "M_KINDS", "IDENTITY_RECIPE",
+           "THRESHOLD_RECIPE", "OPTIMUM_RECIPE"]
 
 M_KINDS = ("I", "insample", "random")
 _XIS = (-4.0, -1.5, -0.5, 0.25, 0.75, 1.0, 1.5, 3.0, 6.0)

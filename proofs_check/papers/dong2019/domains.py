@@ -9,8 +9,15 @@ mp) that cover the hard regions:
 * prescribed spectra Q diag(d) Q^T (a seeded rotation): geometric with kappa up to 1e14 and
   few-level spectra (2-3 levels); exactly repeated eigenvalues as a diagonal H with its
   entries permuted; a singular diagonal H; n = 1, 2, 3;
+* the shared spectral families of :func:`proofs_check.domains.core_problems` (exact
+  repeats under Householder mixing and alpha I + beta J, few levels at kappa up to 1.8e13,
+  n = 1, 2, 3, a cluster of width 2^-40, labels on the top eigenvector), H exact;
 * step sizes eta lambda_max from 0.5 to 1.99 (the oscillating edge of convergence), step
   counts from 0 to 5000, flow times with eta lambda_max t up to 40.
+
+The exact claims' instances carry search tags (:data:`AIR_RECIPE`, :data:`DISTILL_RECIPE`,
+:data:`SOFT_RECIPE`, :data:`REANCHORED_RECIPE`): ``proofs-check search`` draws further
+spectra and step parameters inside the ranges of a claim's domain.
 
 Qualitative claims run on the cluster data of docs/theory/dong2019.md §1: n = 200 points in
 d = 20, C = 4 clusters, noise rates rho = 0.1..0.4, several seeds, both kernels; the full tier
@@ -30,7 +37,8 @@ from ...domains import Param, Recipe, check_tier, core_problems, search_tag, spr
 
 __all__ = ["RHOS", "air_rate_domain", "distill_domain", "soft_limit_domain",
            "reanchored_domain", "ntk_domain", "split_domain", "early_stop_domain",
-           "hard_domain", "width_domain"]
+           "hard_domain", "width_domain", "AIR_RECIPE", "DISTILL_RECIPE", "SOFT_RECIPE",
+           "REANCHORED_RECIPE"]
 
 #: The noise rates of the qualitative claims.
 RHOS = (0.1, 0.2, 0.3, 0.4)

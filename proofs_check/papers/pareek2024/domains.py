@@ -8,7 +8,11 @@ target ``y = mu + sigma e``, a ridge ``lam`` and weights ``xi``.  Zero eigenvalu
 Gram matrix of a design with n > d) carry no signal.  ``estimator_is_filter`` runs on
 designs X (n >= d and n < d), where the estimator is a vector theta in R^d.
 
-Families (docs/theory/pareek2024.md §4):
+Families (docs/theory/pareek2024.md §4), then the shared spectral families of
+:mod:`proofs_check.domains` (Householder-mixed exact repeats, levels at kappa up to 1.4e14,
+K = 1, 2, 3, a cluster of width 2^-40, signals on one eigenvector or off an eigenspace;
+for the oracle claim only distinct eigenvalues on a diagonal G; exact spectral designs for
+``estimator_is_filter``), each with k, weights, lam and snr taken edge-first:
 
 * spectra: ``linear`` s_j^2 = j; ``geometric`` with kappa = 1e2 .. 1e14; ``clustered``
   (gaps 1e-3 .. 1e-1); ``random`` e^U(-2, 2); ``isotropic`` (one repeated value);
@@ -40,7 +44,8 @@ from . import _common as C
 __all__ = ["SIGMA2", "spectral_instance", "base_spectra", "filter_domain", "inverse_domain",
            "nested_domain", "oracle_domain", "blowup_domain", "no_gain_domain",
            "separation_domain", "one_step_domain", "design_domain", "oracle_xi",
-           "separation_family", "ORACLE_XI_DPS"]
+           "separation_family", "ORACLE_XI_DPS", "gram_instance", "problem_mean",
+           "SPECTRAL_RECIPE", "INVERSE_RECIPE", "ORACLE_RECIPE", "DESIGN_RECIPE"]
 
 #: Noise variance of every spectral instance (ratios of risks do not depend on it).
 SIGMA2 = 1.0
@@ -305,8 +310,7 @@ INVERSE_RECIPE = Recipe("pareek2024.inverse", _build_inverse,
 def inverse_domain(tier="fast", seed=0):
     """Spectral instances whose weights are the inverse map of exact coefficients c with
     sum c_i = 1 (k = 1..4), including c with a partial sum 1 + 2^-20 (weights ~1e6, hard for
-    float64); xi stored at 120 digits from the exact rational weights.  Then the shared
-    spectral families (the first six core problems on the fast tier)."""
+    float64); xi stored at 120 digits from the exact rational weights."""
     check_tier(tier)
     insts = []
     spectra = [s for s in base_spectra(tier) if s[2].size >= 2] + repeated_spectra(tier)[:2]
@@ -432,9 +436,7 @@ def _oracle_domain(tier, seed):
 
 def oracle_domain(tier="fast", seed=0):
     """Distinct spectra (r <= 6 fast, <= 10 full) with the r-step oracle weights (120
-    digits), every signal kind, lam in {0.1, 1, 10} x median s^2, and the shared spectral
-    families with distinct eigenvalues on a diagonal G (K = 1..3, kappa up to 1.4e14, a
-    cluster of width 2^-40); plus the blow-up family."""
+    digits), every signal kind, lam in {0.1, 1, 10} x median s^2; plus the blow-up family."""
     check_tier(tier)
     return list(_oracle_domain(tier, seed)) + blowup_domain(tier, seed)
 
