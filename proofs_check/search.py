@@ -378,6 +378,12 @@ def envelope_of(domain):
             rels.append(float(inst.eps) * G.shape[0] / sq)
         classes.add(1 if y.ndim == 1 else y.shape[1])
     if not Ks or not rels:
+        if not any(getattr(i, "G", None) is not None
+                   or any(k in (getattr(i, "data", None) or {}) for k in ("H", "X"))
+                   for i in domain):
+            raise InputError("its instances hold no Gram matrix, kernel matrix or design "
+                             "(data sets, networks, point sets): there is no spectrum for the "
+                             "spectral parametrisation to draw")
         raise InputError("its instances carry no spectral recipe (a rule that rebuilds them "
                          "from a drawn spectrum, proofs_check.domains.Recipe) and are not "
                          "kernel instances (G, y, eps) of the eps-constrained engine")

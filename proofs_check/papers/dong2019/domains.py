@@ -33,7 +33,8 @@ from theory.noisy_clusters import noisy_clusters
 from theory.ntk import h_inf_gram, ntk2_gram
 
 from ...claim import Instance
-from ...domains import Param, Recipe, check_tier, core_problems, search_tag, spread
+from ...domains import (Param, Recipe, check_tier, core_problems, no_search, search_tag,
+                        spread)
 
 __all__ = ["RHOS", "air_rate_domain", "distill_domain", "soft_limit_domain",
            "reanchored_domain", "ntk_domain", "split_domain", "early_stop_domain",
@@ -400,9 +401,12 @@ def ntk_domain(tier="fast", seed=0):
     if tier == "full":
         sets += [("clusters-d20-b", noisy_clusters(20, 20, 4, 0.3, 0.2, s + 4).X),
                  ("circle-R2-fine", _circle(25)), ("special-d50", _special(50, s + 5))]
+    why = no_search("the statement is about the kernel functions on point sets (closed forms "
+                    "against Monte Carlo), not about a spectrum")
     return [Instance(id=f"points:{name}-P{X.shape[0]}", family="points",
                      params=(("points", name), ("P", X.shape[0]), ("n_mc", n_mc)),
-                     data={"X": X, "K": X.shape[0], "n_mc": n_mc, "mc_seed": s + 11 * i})
+                     data={"X": X, "K": X.shape[0], "n_mc": n_mc, "mc_seed": s + 11 * i,
+                           "search": why})
             for i, (name, X) in enumerate(sets)]
 
 
@@ -419,7 +423,13 @@ def _q_inst(prefix, kernel, n, C, sigma, rho, seed, **extra):
     extra.pop("show", None)
     return Instance(id=f"{prefix}:{kernel}-n{n}-C{C}-sigma{sigma:g}-rho{rho:g}-s{seed}",
                     family="clusters", params=params,
-                    data={"D": D, "K": n, "C": C, "rho": rho, "kernel": kernel, **extra})
+                    data={"D": D, "K": n, "C": C, "rho": rho, "kernel": kernel,
+                          "search": _CLUSTERS_NO_SEARCH, **extra})
+
+
+_CLUSTERS_NO_SEARCH = no_search(
+    "the statement is about noisy cluster data (n points in C clusters, label noise rho) and "
+    "the NTK Gram matrices of its points: a drawn spectrum does not make such a data set")
 
 
 def split_domain(tier="fast", seed=0):
@@ -488,5 +498,7 @@ def width_domain(tier="fast", seed=0):
                     ("widths", f"{widths[0]}..{widths[-1]}")),
             data={"D": D, "K": 40, "layers": layers, "kernel": kernel, "widths": widths,
                   "init_seeds": (1000 * seed, 1000 * seed + 1), "steps": tuple(range(T + 1)),
-                  "rho": rho}))
+                  "rho": rho, "search": no_search(
+                      "finite-width ReLU networks trained on cluster data: there is no "
+                      "spectrum to draw")}))
     return out
