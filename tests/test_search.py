@@ -257,6 +257,6 @@ def test_domains_listing_gives_the_recipe_or_why_not():
                                   k.split(".", 1)[1] for k in cat if k.startswith("allenzhu"))]])
     assert "search     draws recipe borup2021.gram" in text and "alpha in [0, 1]" in text
     assert "toy example" in text and "not available for the engine 'fixed_ridge'" in text
-    assert "carry no spectral recipe" in text
+    assert "no spectrum for the spectral parametrisation to draw" in text
     for fam in ("exact", "levels", "small", "aligned"):
         assert f"  {fam}" in text
