@@ -1,8 +1,8 @@
 """Counterexample search: Hypothesis over the spectral parametrisation of a claim's instances.
 
 A claim's fixed domain is a finite list; a false statement whose counterexamples lie between
-its points survives it.  The search draws further instances of the eps-constrained
-self-distillation engine from a *spectral parametrisation* (:class:`SearchPoint`):
+its points survives it.  The search draws further instances from a *spectral
+parametrisation*.  For the eps-constrained self-distillation engine (:class:`SearchPoint`):
 
 * K (the problem size, first, so that shrinking minimises it);
 * how the eigenvectors are laid out (:data:`proofs_check.domains.MIXINGS`: diagonal,
@@ -12,6 +12,15 @@ self-distillation engine from a *spectral parametrisation* (:class:`SearchPoint`
 * the alignment of y (:data:`proofs_check.domains.ALIGNMENTS`) and the number of classes;
 * eps: a relative budget K eps/||y||^2, or the threshold of round n (n = 1..6) moved by a
   relative offset (1e-9 to 1e-3) to either side (:func:`~proofs_check.domains.round_threshold`).
+
+For any other engine (fixed ridge, kernel gradient descent, ...) the claim's domain says how
+its instances are made: each carries a search tag naming a :class:`~proofs_check.domains.Recipe`
+and its parameter values.  A :class:`RecipePoint` draws K, the eigenvector layout, the levels
+and multiplicities (or, for a design, squared singular values at powers of four), the
+alignment (within what the recipe's hypothesis allows), then every parameter of the recipe
+inside the range the domain's tags span (:class:`RecipeEnvelope`), and the recipe builds
+the instance.  A claim whose domain has neither (networks, data sets, or a hypothesis that
+fixes the family) is not searched, and ``proofs-check domains`` says why.
 
 Every drawn instance lies inside the *envelope* of the claim's fixed domain (its range of K,
 condition number, relative budget and classes: a claim whose domain stops at kappa = 1e4
@@ -339,7 +348,8 @@ def _recipe_envelope(domain, tags):
             obs[pname] += list(val) if isinstance(val, tuple) else [val]
     ranges = []
     for prm in recipe.params:
-        vals = sorted(set(obs[prm.name]), key=lambda v: (str(type(v)), v))
+        cast = {"linear": float, "log": float, "int": int}.get(prm.scale, lambda v: v)
+        vals = sorted({cast(v) for v in obs[prm.name]}, key=lambda v: (str(type(v)), v))
         if not vals:  # a vector parameter that is always empty (size 0)
             ranges.append((prm.name, "choice", prm.size, 0.0, 0.0, (0.0,)))
             continue
