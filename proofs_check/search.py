@@ -692,7 +692,7 @@ def _claim_envelope(claim, tier, seed):
         try:
             env = _engine_envelope(claim, claim_domain(claim, tier, seed))
         except InputError as exc:
-            env = exc
+            env = InputError(f"{claim.id}: the search is {exc}")
         if key is None:
             if isinstance(env, InputError):
                 raise env
