@@ -340,3 +340,17 @@ def test_spread_takes_every_value_ends_first():
     grid = (1e-6, 1e-3, 0.1, 1.0, 10.0)
     assert [spread(grid, i) for i in range(2)] == [1e-6, 10.0]
     assert {spread(grid, i, 3) for i in range(5)} == set(grid)
+
+
+@pytest.mark.parametrize("tier", ["fast", "full"])
+def test_spectral_problems_are_the_spectral_bases_with_their_spectrum(tier):
+    from proofs_check.domains import core_problems, spectral_problems
+    probs, bases = spectral_problems(tier, 2), spectral_bases(tier, 2)
+    assert [p[1] for p in probs] == [b[1] for b in bases]
+    for (fam, label, p), b in zip(probs, bases):
+        assert fam == b[0] and np.array_equal(p.G, b[2]) and np.array_equal(p.y, b[3])
+        # d is the spectrum (float64 eigh agrees to rounding)
+        assert np.allclose(np.linalg.eigvalsh(p.G), p.d, rtol=0, atol=64 * 2.0**-52 * p.d[-1])
+    core = core_problems(tier, 2)
+    assert {c[1] for c in core} <= {p[1] for p in probs}
+    assert len(core) == (14 if tier == "fast" else len(probs))
