@@ -28,6 +28,15 @@ search goes beyond it (there float64 fails and mp decides);
 * ``aligned`` (:func:`aligned_bases`): exact spectra whose targets are aligned with one
   eigenvector (the top or the bottom one) or exactly orthogonal to an eigenspace.
 
+The same families as :class:`SpectralProblem` objects (:func:`spectral_problems`, the
+eigenvalues kept; :func:`core_problems`, a short list for catalogues whose every instance
+is decided in mp; :func:`select_problems`, the ones a hypothesis allows), and for linear
+ridge on a design as :class:`SpectralDesign` objects (:func:`spectral_designs`: X = W
+diag(s) P with exact multiplicities, X X^T and X^T X exact, n < d and n > d).  Other
+engines' catalogues cross them with their own parameters, taken edge-first
+(:func:`spread`), and tag each instance with the :class:`Recipe` that rebuilds it from a
+drawn spectrum (:func:`search_tag`), so that the counterexample search can draw more.
+
 The exact families scale their eigenvalues by 2^-ceil(log2 K) (the 1/K of a Gram matrix,
 rounded to a power of two so that G stays exact); the other families' Gram matrices include
 the 1/K.  Targets are a smooth signal plus seeded noise (kernels), or exact dyadic
@@ -43,7 +52,7 @@ True
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -53,7 +62,10 @@ from theory.kernels import gaussian_gram, matern_gram
 __all__ = ["kernel_bases", "rotated_spectrum", "green_gram_1d", "make_targets", "spectrum", "check_tier",
            "TIERS", "GREEN_KERNELS", "FAMILIES", "Family", "SpectralProblem", "spectral_problem",
            "exact_bases", "level_bases", "small_bases", "aligned_bases", "spectral_bases",
-           "MIXINGS", "ALIGNMENTS", "gram_scale", "round_threshold"]
+           "MIXINGS", "ALIGNMENTS", "gram_scale", "round_threshold", "spectral_problems",
+           "select_problems", "spread", "CORE_PROBLEMS", "core_problems", "DESIGN_MIXINGS", "SpectralDesign", "spectral_design",
+           "spectral_designs", "PARAM_SCALES", "Param", "Recipe", "SearchTag", "search_tag",
+           "no_search"]
 
 TIERS = ("fast", "full")
 
@@ -368,7 +380,8 @@ FAMILIES = {f.name: f for f in (
            "1e12, three near-repeated plateaus (repeats split by rounding)",
            "K in {2, 8, 30}", "K in {1, 2, 3, 8, 30, 100, 200}"),
     Family("exact", "exactly repeated eigenvalues with kappa > 1 (diagonal, Householder "
-           "W diag(d) W^T, alpha I + beta J; G exact)",
+           "W diag(d) W^T, alpha I + beta J; G exact; designs X = W diag(s) P with X X^T and "
+           "X^T X exact)",
            "K 3-8, multiplicities 2+1, 1+3, 2+2, 4+2+2, 4+1, 2+1, kappa 2^7 to 2^40",
            "adds K up to 16 and kappa up to 2^44"),
     Family("levels", "2-4 well-separated levels with multiplicities at large kappa "
@@ -427,7 +440,8 @@ def _label(family, mixing, K, params, m):
             + (f"-m{m}" if m else ""))
 
 
-def _bases(family, table, tier_seed, m, alignment="generic", offset=0):
+def _problems(family, table, tier_seed, m, alignment="generic", offset=0):
+    """(family, label, SpectralProblem) of a table of constructions."""
     out = []
     for i, (mixing, K, lv, mults) in enumerate(table):
         seed = tier_seed + offset + i
@@ -435,8 +449,13 @@ def _bases(family, table, tier_seed, m, alignment="generic", offset=0):
             p = spectral_problem("ab", K, kappa_exp=lv, alignment=alignment, seed=seed, m=m)
         else:
             p = spectral_problem(mixing, K, lv, mults, alignment=alignment, seed=seed, m=m)
-        out.append((family, _label(family, mixing, K, p.params, m), p.G, p.y, p.params))
+        out.append((family, _label(family, mixing, K, p.params, m), p))
     return out
+
+
+def _bases(family, table, tier_seed, m, alignment="generic", offset=0):
+    return [(fam, label, p.G, p.y, p.params)
+            for fam, label, p in _problems(family, table, tier_seed, m, alignment, offset)]
 
 
 def exact_bases(tier, seed, m=None):
@@ -477,6 +496,323 @@ def spectral_bases(tier, seed, m=None):
     """The four spectral families (exact, levels, small, aligned), in that order."""
     return (exact_bases(tier, seed, m) + level_bases(tier, seed, m) + small_bases(tier, seed, m)
             + aligned_bases(tier, seed, m))
+
+
+def spectral_problems(tier, seed, m=None):
+    """(family, label, :class:`SpectralProblem`) of :func:`spectral_bases`, in its order (the
+    problem keeps the eigenvalues ``d``, for engines whose parameters scale with them).
+
+    >>> [fam for fam, label, p in spectral_problems("fast", 0)][:1], len(spectral_problems("fast", 0))
+    (['exact'], 30)
+    """
+    check_tier(tier)
+    full = tier == "full"
+    s = seed * 1000
+    out = (_problems("exact", _EXACT + (_EXACT_FULL if full else []), s + 100, m)
+           + _problems("levels", _LEVELS + (_LEVELS_FULL if full else []), s + 200, m)
+           + _problems("small", _SMALL + (_SMALL_FULL if full else []), s + 300, m))
+    spectra = _ALIGNED_SPECTRA + (_ALIGNED_FULL if full else [])
+    for k, kind in enumerate(_ALIGN_KINDS):
+        out += _problems("aligned", spectra, s + 400, m, alignment=kind, offset=10 * k)
+    return out
+
+
+#: The spectral problems of :func:`spectral_problems` in order of what they add, for
+#: catalogues whose instances are expensive (each decided in mp): an exact repeat with
+#: kappa 2^13, four levels at 1.8e13, K = 1, K = 2 at kappa 1.3e8, three levels at K = 3
+#: (1.1e12), targets on the top eigenvector, alpha I + beta J, a cluster of width 2^-40,
+#: exact repeats at kappa 1.3e8, three repeated levels at 1.1e12, a generic rotation,
+#: targets off the bottom eigenspace, a repeat 1+2 at K = 3, alpha I + beta J at K = 2.
+CORE_PROBLEMS = ("exact:householder-K4-2+2-", "levels:householder-K8-2+2+2+2-",
+                 "small:diagonal-K1-", "small:diagonal-K2-1+1-kappa1.3e+08-",
+                 "small:diagonal-K3-1+1+1-kappa1.1e+12-", "aligned:householder-K4-1+2+1-kappa1e+06-top",
+                 "exact:ab-K5-", "small:diagonal-K2-1+1-kappa1-cluster",
+                 "exact:householder-K8-4+2+2-", "levels:diagonal-K6-2+2+2-", "small:rotation-K3-",
+                 "aligned:householder-K4-1+2+1-kappa1e+06-orthogonal_bottom",
+                 "small:diagonal-K3-1+2-", "small:ab-K2-")
+
+
+def core_problems(tier, seed, count=len(CORE_PROBLEMS), m=None):
+    """The first ``count`` problems of :data:`CORE_PROBLEMS` on the fast tier (in that
+    order); every problem of :func:`spectral_problems` on the full tier.
+
+    >>> [label.split("-kappa")[0] for _, label, _ in core_problems("fast", 0, 3)]
+    ['exact:householder-K4-2+2', 'levels:householder-K8-2+2+2+2', 'small:diagonal-K1-1']
+    """
+    probs = spectral_problems(tier, seed, m)
+    if tier == "full":
+        return probs
+    out = []
+    for prefix in CORE_PROBLEMS[:count]:
+        out += [p for p in probs if p[1].startswith(prefix)][:1]
+    return out
+
+
+def select_problems(problems, *, kappa_max=math.inf, K_max=None, simple=False, mixings=MIXINGS,
+                    alignments=ALIGNMENTS):
+    """The problems of :func:`spectral_problems` inside a claim's hypothesis: condition number
+    at most ``kappa_max``, K at most ``K_max``, distinct eigenvalues only (``simple``), the
+    eigenvector layouts ``mixings`` and the target ``alignments`` it allows.
+
+    >>> ps = select_problems(spectral_problems("fast", 0), simple=True, mixings=("diagonal",))
+    >>> all(len(set(p.d.tolist())) == len(p.d) and p.params[0] == ("mixing", "diagonal")
+    ...     for _, _, p in ps)
+    True
+    """
+    out = []
+    for fam, label, p in problems:
+        mix, align = dict(p.params)["mixing"], dict(p.params)["align"]
+        if (p.kappa > kappa_max or (K_max is not None and len(p.d) > K_max)
+                or (simple and len(set(p.d.tolist())) < len(p.d)) or mix not in mixings
+                or align not in alignments):
+            continue
+        out.append((fam, label, p))
+    return out
+
+
+def spread(grid, i, shift=0):
+    """The ``i``-th value of ``grid`` taken edge-first (first, last, second, second to last,
+    ...), cyclically and shifted: consecutive problems get different values, and the ends of
+    every parameter range come first.
+
+    >>> [spread((0.0, 0.25, 0.5, 1.0), i) for i in range(5)]
+    [0.0, 1.0, 0.25, 0.5, 0.0]
+    """
+    n = len(grid)
+    order = [grid[(j // 2) if j % 2 == 0 else n - 1 - j // 2] for j in range(n)]
+    return order[(i + shift) % n]
+
+
+# ---------------------------------------------------------------------------------------
+# Spectral designs: linear ridge on X with exact singular-value multiplicities
+
+#: Eigenvector layouts a design can have (alpha I + beta J has no exact square root).
+DESIGN_MIXINGS = ("diagonal", "householder", "rotation")
+
+
+@dataclass(frozen=True)
+class SpectralDesign:
+    """A design X (n x d) with known singular values and a signal with a known alignment.
+
+    ``s2``: the non-zero eigenvalues of X^T X (= those of X X^T; ascending, with
+    multiplicity); ``theta``: a ground truth whose coordinates in the right singular basis
+    follow the alignment (its null-space part generic); ``exact``: X, X X^T and X^T X hold
+    exactly the values of the construction; ``params``: the construction, for reports.
+    """
+
+    X: np.ndarray
+    theta: np.ndarray
+    s2: np.ndarray
+    exact: bool
+    params: tuple
+
+    @property
+    def kappa(self):
+        return float(self.s2[-1] / self.s2[0])
+
+    @property
+    def G(self):
+        """X X^T (exact when ``exact``)."""
+        return self.X @ self.X.T
+
+
+def _signed_permutation(d, rng):
+    P = np.eye(d)[rng.permutation(d)]
+    return P * np.where(rng.random(d) < 0.5, -1.0, 1.0)[:, None]
+
+
+def spectral_design(mixing, r, levels=(1.0,), mults=None, *, extra=0, alignment="generic",
+                    seed=0):
+    """The :class:`SpectralDesign` X = W[:, :r] diag(s) P[:r, :] of rank r.
+
+    ``levels``: the eigenvalues s^2 of X^T X (relative, largest 1), each a power of four
+    times a small dyadic so that s = sqrt(level) is exact; multiplicities ``mults`` sum to r.
+    W (n x n) is laid out by ``mixing`` (:data:`DESIGN_MIXINGS`), P (d x d) is a seeded
+    signed permutation; ``extra`` > 0 adds null columns (d = r + extra > n: n < d), ``extra``
+    < 0 adds rows (n = r - extra > d, so X X^T has -extra zero eigenvalues).  X^T X is then
+    exactly P^T diag(s^2, 0) P and X X^T = W diag(s^2, 0) W^T, checked in rational
+    arithmetic (ValueError when a level has too many bits).
+
+    >>> D = spectral_design("householder", 4, (2.0**-20, 1.0), (2, 2), extra=1)
+    >>> D.X.shape, D.exact, D.kappa == 2.0**20, sorted(np.diag(D.X.T @ D.X).tolist())[:2]
+    ((4, 5), True, True, [0.0, 9.5367431640625e-07])
+    """
+    if mixing not in DESIGN_MIXINGS:
+        raise ValueError(f"mixing {mixing!r} of a design must be one of {DESIGN_MIXINGS}")
+    mults = tuple(mults) if mults is not None else (1,) * len(levels)
+    if len(mults) != len(levels) or sum(mults) != r or min(mults) < 1:
+        raise ValueError(f"multiplicities {mults} must be positive, one per level, summing to "
+                         f"the rank r = {r}")
+    sv = [math.sqrt(v) for v in levels]
+    if any(x * x != v for x, v in zip(sv, levels)):
+        raise ValueError(f"levels {list(levels)}: each must have an exact square root "
+                         f"(an even power of two times a square dyadic)")
+    rng = np.random.default_rng(seed)
+    n, d = r + max(0, -extra), r + max(0, extra)
+    s = np.sort(np.repeat(np.asarray(sv, float), mults))
+    s2 = s * s
+    if mixing == "diagonal":
+        W, exact = np.eye(n), True
+    elif mixing == "householder":
+        W, exact = _householder(n), True
+    else:  # generic left singular vectors, rounded
+        Q, R = np.linalg.qr(np.random.default_rng(seed + 7919).standard_normal((n, n)))
+        W, exact = Q * np.sign(np.diag(R)), False
+    P = _signed_permutation(d, rng)
+    X = (W[:, :r] * s) @ P[:r, :]
+    z = np.concatenate([_coords(rng, r, s2, alignment, None),
+                        rng.integers(1, 9, d - r) * rng.choice([-1.0, 1.0], d - r) / 8])
+    theta = P.T @ z  # a signed permutation: exact
+    if exact:
+        _check_design(X, W, s, P, r)
+    u = np.unique(s2)
+    params = (("mixing", mixing), ("levels", len(u)), ("mults", "+".join(map(str, mults))),
+              ("kappa", float(s2[-1] / s2[0])), ("align", alignment), ("n", n), ("d", d))
+    return SpectralDesign(X, theta, s2, exact, params)
+
+
+def _check_design(X, W, s, P, r):
+    """X = W[:, :r] diag(s) P[:r, :], X X^T and X^T X hold exactly (float64 products
+    against rational arithmetic); ValueError otherwise."""
+    Wf, Pf, Xf = _exact(W), _exact(P), _exact(X)
+    sf = [Fraction(float(v)) for v in s]
+    n, d = len(Wf), len(Pf)
+    for i in range(n):
+        for j in range(d):
+            if sum(Wf[i][k] * sf[k] * Pf[k][j] for k in range(r)) != Xf[i][j]:
+                raise ValueError(f"X[{i},{j}] is not exact in float64")
+    for M, A in ((X @ X.T, Xf), (X.T @ X, [list(c) for c in zip(*Xf)])):
+        Mf = _exact(M)
+        m = len(A)
+        for i in range(m):
+            for j in range(i, m):
+                if sum(a * b for a, b in zip(A[i], A[j])) != Mf[i][j]:
+                    raise ValueError(f"the Gram matrix of X is not exact in float64 at "
+                                     f"[{i},{j}]: use levels with fewer significant bits")
+
+
+#: Spectral designs (family, mixing, rank r, levels of s^2, multiplicities, extra columns (+)
+#: or rows (-), alignment): exact repeats with kappa > 1, few levels at kappa 2^28 to 2^44,
+#: rank 1, 2, 3, n < d and n > d, aligned signals.
+_DESIGNS = [("exact", "householder", 4, (2.0**-14, 1.0), (2, 2), 0, "generic"),
+            ("exact", "diagonal", 5, (2.0**-10, 1.0), (3, 2), 2, "generic"),
+            ("levels", "householder", 8, (2.0**-28, 2.0**-14, 1.0), (4, 2, 2), 0, "generic"),
+            ("levels", "diagonal", 4, (2.0**-40, 2.0**-20, 1.0), (2, 1, 1), -2, "generic"),
+            ("small", "diagonal", 1, (1.0,), (1,), 0, "generic"),
+            ("small", "diagonal", 2, (2.0**-28, 1.0), (1, 1), 0, "generic"),
+            ("small", "householder", 2, (1.0,), (2,), 2, "generic"),
+            ("small", "diagonal", 3, (2.0**-20, 1.0), (1, 2), 0, "generic"),
+            ("small", "diagonal", 3, (2.0**-44, 2.0**-22, 1.0), None, 1, "generic"),
+            ("small", "rotation", 3, (2.0**-12, 2.0**-6, 1.0), None, 0, "generic")] + [
+            ("aligned", "householder", 4, (2.0**-20, 2.0**-10, 1.0), (1, 2, 1), 0, kind)
+            for kind in ("top", "bottom", "orthogonal_top", "orthogonal_bottom")]
+_DESIGNS_FULL = [("exact", "householder", 12, (2.0**-24, 2.0**-12, 1.0), (4, 4, 4), 0, "generic"),
+                 ("levels", "householder", 8, (2.0**-40, 1.0), (4, 4), -4, "generic"),
+                 ("levels", "diagonal", 6, (2.0**-30, 2.0**-16, 2.0**-4, 1.0), (3, 1, 1, 1), 3,
+                  "generic"),
+                 ("small", "rotation", 2, (2.0**-40, 1.0), None, 0, "generic"),
+                 ("aligned", "householder", 8, (2.0**-28, 1.0), (2, 6), 0, "top")]
+
+
+def spectral_designs(tier, seed):
+    """(family, label, :class:`SpectralDesign`) of the tier: the ``exact``, ``levels``,
+    ``small`` (rank 1, 2, 3) and ``aligned`` families for linear ridge on a design (see
+    :data:`FAMILIES`).
+
+    >>> [(fam, D.X.shape) for fam, label, D in spectral_designs("fast", 0)][:2]
+    [('exact', (4, 4)), ('exact', (5, 7))]
+    """
+    check_tier(tier)
+    table = _DESIGNS + (_DESIGNS_FULL if tier == "full" else [])
+    out = []
+    for i, (fam, mixing, r, lv, mults, extra, align) in enumerate(table):
+        D = spectral_design(mixing, r, lv, mults, extra=extra, alignment=align,
+                            seed=seed * 1000 + 500 + i)
+        p = dict(D.params)
+        label = (f"{fam}:{mixing}-n{p['n']}-d{p['d']}-{p['mults']}-kappa{p['kappa']:.2g}"
+                 f"-{align}")
+        out.append((fam, label, D))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Recipes: how a claim's instances are rebuilt from a drawn spectrum (the search's hook)
+
+#: How a recipe parameter is drawn: ``linear`` or ``log`` over the range the domain spans
+#: (a 65-point grid with both ends, or one of the values the domain holds), ``int`` (every
+#: integer of the range), ``choice`` (one of the values the domain holds).
+PARAM_SCALES = ("linear", "log", "int", "choice")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a :class:`Recipe`: its name, how it is drawn (:data:`PARAM_SCALES`)
+    and, for a vector of values (e.g. the weights xi_1..xi_k), the parameter giving its
+    length."""
+
+    name: str
+    scale: str = "linear"
+    size: str = None
+
+    def __post_init__(self):
+        if self.scale not in PARAM_SCALES:
+            raise ValueError(f"parameter {self.name}: scale {self.scale!r} must be one of "
+                             f"{PARAM_SCALES}")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a paper builds an instance of its engine from a spectral problem (``kind``
+    ``gram``: a :class:`SpectralProblem`; ``design``: a :class:`SpectralDesign`) and its own
+    parameters: ``build(problem, values, seed, label)`` returns the Instance (``values`` a
+    dict of the :class:`Param` values).  ``mixings``, ``simple`` (distinct eigenvalues only)
+    and ``alignments`` state what the claim's hypothesis allows.
+
+    A domain marks each instance the recipe could have built with :func:`search_tag`; the
+    counterexample search (:mod:`proofs_check.search`) learns every parameter's range from
+    those tags and draws new instances inside it.
+    """
+
+    name: str
+    build: object = field(repr=False, compare=False)
+    params: tuple = ()
+    kind: str = "gram"
+    mixings: tuple = MIXINGS
+    simple: bool = False
+    alignments: tuple = ALIGNMENTS
+    covers: str = ""
+
+    def __post_init__(self):
+        if self.kind not in ("gram", "design"):
+            raise ValueError(f"recipe {self.name}: kind {self.kind!r} must be 'gram' or 'design'")
+
+
+@dataclass(frozen=True)
+class SearchTag:
+    """``Instance.data["search"]``: the recipe that could have built the instance and its
+    parameter values, or (``recipe`` None) why the claim's instances cannot be drawn."""
+
+    recipe: Recipe = None
+    values: tuple = ()
+    reason: str = ""
+
+
+def search_tag(recipe, **values):
+    """The ``data["search"]`` entry of an instance built by ``recipe`` with ``values``.
+
+    >>> search_tag(Recipe("toy", None, (Param("lam", "log"),)), lam=0.5).values
+    (('lam', 0.5),)
+    """
+    names = [p.name for p in recipe.params]
+    if sorted(values) != sorted(names):
+        raise ValueError(f"recipe {recipe.name} takes {names}, got {sorted(values)}")
+    return SearchTag(recipe, tuple((n, values[n]) for n in names))
+
+
+def no_search(reason):
+    """The ``data["search"]`` entry of an instance whose claim fixes its family (the search
+    says ``not available`` with ``reason``)."""
+    return SearchTag(None, (), reason)
 
 
 # ---------------------------------------------------------------------------------------

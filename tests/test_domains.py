@@ -18,6 +18,7 @@ import pytest
 from theory import eigh_mp, self_distill
 from theory._mp import make_context, to_mp_array
 
+from proofs_check.claim import Instance
 from proofs_check.domains import (ALIGNMENTS, FAMILIES, MIXINGS, aligned_bases, exact_bases,
                                   kernel_bases, level_bases, small_bases, spectral_bases,
                                   spectral_problem)
@@ -207,3 +208,149 @@ def test_the_full_tier_grows_and_is_deterministic():
     a = standard_domain("full", 0)
     assert len(a) > 1000
     assert [i.id for i in a[:50]] == [i.id for i in standard_domain("full", 0)[:50]]
+
+
+# ------------------------------------------------------------------- the other engines' domains
+#: What a claim's hypothesis keeps out of its domain (the test skips those checks for it).
+_NO_REPEAT = {  # exact repeats with kappa > 1
+    "borup2021.toy_numbers": "the published numbers of one toy problem",
+    "pareek2024.r_steps_reach_oracle": "r distinct non-zero singular values",
+    "pareek2024.no_gain_cases": "isotropic (kappa = 1) or equal energy on distinct values",
+    "pareek2024.separation_one_step": "one family, s_j^2 = j",
+    "pareek2024.xi_blowup": "its own families, s_j^2 = j and e^U(-1, 1)",
+    "das2023.isotropic_no_gain": "X^T X = s^2 I (kappa = 1)",
+}
+_NO_LEVELS = {k: v for k, v in _NO_REPEAT.items()
+              if k not in ("pareek2024.r_steps_reach_oracle", "pareek2024.no_gain_cases")}
+_NO_SMALL = {k: v for k, v in _NO_LEVELS.items() if k != "das2023.isotropic_no_gain"}
+_GRAM_ENGINES = ("fixed_ridge", "dong2019.air_rate", "dong2019.distill", "dong2019.soft_limit",
+                 "dong2019.reanchored")
+
+
+def _gram_claims():
+    from proofs_check import registry
+    return [c for c in registry.catalogue() if c.engine.name in _GRAM_ENGINES]
+
+
+_SPECTRA = {}
+
+
+def _exact_spectrum(inst):
+    """The eigenvalues (mp, 50 digits) of the instance's Gram matrix, computed from its exact
+    entries: G, a kernel matrix H, or X X^T from a design X (products of binary floats,
+    exact at 50 digits)."""
+    data = inst.data or {}
+    M = inst.G if inst.G is not None else data.get("H")
+    key = None
+    ctx = make_context(50)
+    if M is not None:
+        M = np.asarray(M, float)
+        key = M.tobytes()
+        A = to_mp_array(ctx, M)
+    else:
+        X = np.asarray(data["X"], float)
+        key = X.tobytes() + b"X"
+        Xm = to_mp_array(ctx, X)
+        A = np.array([[ctx.fsum(Xm[i, k] * Xm[j, k] for k in range(X.shape[1]))
+                       for j in range(X.shape[0])] for i in range(X.shape[0])], dtype=object)
+    if key not in _SPECTRA:
+        _SPECTRA[key] = list(eigh_mp(ctx, A).values) if A.shape[0] > 1 else [A[0, 0]]
+    return ctx, _SPECTRA[key]
+
+
+def _float_spectrum(inst):
+    data = inst.data or {}
+    M = inst.G if inst.G is not None else data.get("H")
+    if M is None:
+        X = np.asarray(data["X"], float)
+        M = X @ X.T
+    return np.linalg.eigvalsh(np.asarray(M, float))
+
+
+def _has_exact_repeat(inst):
+    """Two eigenvalues equal within 1e-45 (mp, 50 digits) and kappa > 1 (on the non-zero
+    part of the spectrum)."""
+    d = _float_spectrum(inst)
+    d = d[d > d[-1] * 1e-15]
+    if d.size < 2 or d[-1] < 1.5 * d[0] or np.min(np.diff(d)) > 1e-10 * d[-1]:
+        return False  # float64 sees no candidate: no repeat there
+    ctx, vals = _exact_spectrum(inst)
+    big = max(abs(v) for v in vals)
+    nz = sorted(v for v in vals if v > big * ctx.mpf(10) ** -20)
+    return nz[-1] > 1.5 * nz[0] and any(b - a <= ctx.mpf(10) ** -45 for a, b in zip(nz, nz[1:]))
+
+
+def _few_levels_at(inst, kappa):
+    """At most four distinct non-zero eigenvalues (mp; within 1e-40 relative) and condition
+    number >= kappa."""
+    d = _float_spectrum(inst)
+    d = d[d > d[-1] * 1e-15]
+    if d[-1] < kappa * d[0] * (1 - 1e-6):
+        return False
+    ctx, vals = _exact_spectrum(inst)
+    big = max(abs(v) for v in vals)
+    nz = sorted(v for v in vals if v > big * ctx.mpf(10) ** -20)
+    levels = 1 + sum(1 for a, b in zip(nz, nz[1:]) if b - a > ctx.mpf(10) ** -40 * big)
+    return levels <= 4 and nz[-1] >= kappa * nz[0]
+
+
+@pytest.mark.parametrize("claim", _gram_claims(), ids=lambda c: c.id)
+def test_every_gram_claim_domain_has_exact_repeats_few_levels_and_tiny_K(claim):
+    """Each fixed-ridge (and Dong kernel GD) claim's fast domain holds an exact repeat with
+    kappa > 1, a few-level spectrum with kappa >= 1e8 and K = 1, 2, 3, unless its hypothesis
+    rules them out (say which)."""
+    dom = claim.domain("fast", 0)
+    if claim.id not in _NO_REPEAT:
+        assert any(_has_exact_repeat(i) for i in dom), claim.id
+    if claim.id not in _NO_LEVELS:
+        assert any(_few_levels_at(i, 1e8) for i in dom), claim.id
+    if claim.id not in _NO_SMALL:
+        assert {1, 2, 3} <= {i.K for i in dom}, claim.id
+
+
+def test_spectral_designs_are_exact_with_the_stated_spectrum():
+    from proofs_check.domains import spectral_designs
+    for fam, label, D in spectral_designs("fast", 0):
+        p = dict(D.params)
+        assert D.X.shape == (p["n"], p["d"])
+        if not D.exact:
+            continue
+        # X^T X and X X^T exact: against rational arithmetic
+        F = _frac(D.X)
+        XtX = _frac(D.X.T @ D.X)
+        for i in range(p["d"]):
+            for j in range(p["d"]):
+                assert sum(F[r][i] * F[r][j] for r in range(p["n"])) == XtX[i][j]
+        ctx, vals = _exact_spectrum(Instance("x", "t", data={"X": D.X}))
+        nz = sorted(v for v in vals if v > ctx.mpf(10) ** -30)
+        lev = _levels(ctx, nz)
+        assert [m for _, m in lev] == [int(x) for x in p["mults"].split("+")], label
+        assert float(lev[-1][0] / lev[0][0]) == pytest.approx(p["kappa"], rel=1e-12)
+        # theta's alignment in the right singular basis (exact: X^T X is a permuted diagonal)
+        Vt = D.X.T @ D.X
+        top = np.isclose(np.diag(Vt), D.s2[-1], rtol=0, atol=0)
+        if p["align"] == "orthogonal_top":
+            assert np.all(D.theta[top] == 0)
+        elif p["align"] == "top":
+            assert np.count_nonzero(D.theta) == 1 and np.all(D.theta[~top] == 0)
+
+
+def test_spread_takes_every_value_ends_first():
+    from proofs_check.domains import spread
+    grid = (1e-6, 1e-3, 0.1, 1.0, 10.0)
+    assert [spread(grid, i) for i in range(2)] == [1e-6, 10.0]
+    assert {spread(grid, i, 3) for i in range(5)} == set(grid)
+
+
+@pytest.mark.parametrize("tier", ["fast", "full"])
+def test_spectral_problems_are_the_spectral_bases_with_their_spectrum(tier):
+    from proofs_check.domains import core_problems, spectral_problems
+    probs, bases = spectral_problems(tier, 2), spectral_bases(tier, 2)
+    assert [p[1] for p in probs] == [b[1] for b in bases]
+    for (fam, label, p), b in zip(probs, bases):
+        assert fam == b[0] and np.array_equal(p.G, b[2]) and np.array_equal(p.y, b[3])
+        # d is the spectrum (float64 eigh agrees to rounding)
+        assert np.allclose(np.linalg.eigvalsh(p.G), p.d, rtol=0, atol=64 * 2.0**-52 * p.d[-1])
+    core = core_problems(tier, 2)
+    assert {c[1] for c in core} <= {p[1] for p in probs}
+    assert len(core) == (14 if tier == "fast" else len(probs))

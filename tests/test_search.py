@@ -153,3 +153,139 @@ def test_spec_build_is_exact_and_round_eps_lands_on_the_threshold():
     assert tr.collapse_round == 2
     assert 0 < float(tr.norms[1] ** 2 / (4 * tr.eps)) - 1 < 1e-8
     assert point.region()["exact_repeat"] and point.region()["eps"] == "round2"
+
+
+# ------------------------------------------------------------------ other engines: recipes
+from proofs_check.engines import FIXED_RIDGE  # noqa: E402
+from proofs_check.papers.borup2021.domains import generic_domain  # noqa: E402
+
+
+def _ridge_claim(evaluate, domain, cid="t.ridge"):
+    return Claim(id=cid, paper="test", where="-", provenance="derived", summary="s",
+                 statement="s", domain=domain, evaluate=evaluate, engine=FIXED_RIDGE,
+                 mutants=(Mutant(cid + "~m", "m", lambda i, t, e: Outcome(-1.0)),))
+
+
+def _filters_distinct(inst, traj, tools):
+    """Planted: if kappa > 1, the first student's filters at any two eigenvalues differ by at
+    least 1e-30 (relative).  b_2(a) is strictly increasing in a, so this holds on every
+    simple spectrum; it fails exactly at an exact repeat with kappa > 1, whose smallest K is
+    3 (two levels, one of them twice).  A repeat rotated and rounded to float64 is split by
+    ~1e-17 and holds."""
+    d = traj.eigenvalues
+    res = 100 * len(d) * 2.0 ** -52 if traj.dps is None else 10.0 ** (5 - traj.dps)
+    if not d[-1] - d[0] > res * d[-1]:
+        return Outcome.skip("kappa = 1")
+    f = traj.filters[1]
+    gap = min(abs(f[i + 1] - f[i]) / max(abs(f[i + 1]), abs(f[i])) for i in range(len(f) - 1))
+    return Outcome.compare(gap, ">=", 1e-30 + 0 * gap, detail=f"smallest relative gap {gap}")
+
+
+def _no_exact_repeats(tier, seed):
+    """The borup2021 kernels and rotated spectra: no exact repeat anywhere."""
+    return [i for i in generic_domain(tier, seed, steps=3)
+            if i.family in ("green", "laplace", "spectrum") and "diagonal" not in i.id]
+
+
+def test_a_planted_fixed_ridge_statement_is_refuted_by_the_default_search():
+    c = _ridge_claim(_filters_distinct, _no_exact_repeats, "t.ridge_distinct")
+    assert check_claim(c, search=0).status == "verified"  # the fixed domain misses it
+    r = check_claim(c, search=10)
+    assert r.status == "refuted" and r.counterexample["decided_by"] == "mp"
+    assert r.counterexample["id"].startswith("search:") and r.counterexample["margin"] < 0
+
+
+def test_the_search_shrinks_a_fixed_ridge_counterexample_to_the_smallest_K():
+    c = _ridge_claim(_filters_distinct, lambda t, s: generic_domain(t, s, steps=3),
+                     "t.ridge_shrink")
+    res = S.search_claim(c, budget_seconds=60, seed=0, max_examples=80)
+    assert res.status == "refuted"
+    ce = res.counterexample
+    assert ce["instance"]["K"] == 3 and ce["decided_by"] == "mp" and ce["margin"] < 0
+    assert ce["point"]["recipe"].endswith(":GRAM_RECIPE")
+    ns = {}
+    exec(ce["code"], ns)  # the printed code rebuilds it, and the checker refutes it in mp
+    result, _ = decide_instance(c, ns["inst"], ResultCache(50), 50, force_mp=True)
+    assert ns["inst"].K == 3 and not result.holds
+    text = S.render_search(res)
+    assert "REFUTED" in text and "alpha = " in text and "recipe borup2021.gram" in text
+
+
+def test_recipe_draws_stay_inside_the_domains_ranges():
+    def narrow(tier, seed):  # alpha in [1e-3, 0.5], K <= 4: as a claim's hypothesis would say
+        return [i for i in generic_domain(tier, seed, steps=5,
+                                          alpha_ok=lambda a: 1e-3 <= a <= 0.5) if i.K <= 4]
+    dom = narrow("fast", 0)
+    env = S.envelope_of(dom)
+    rng = {r[0]: r for r in env.ranges}
+    assert isinstance(env, S.RecipeEnvelope) and env.K_max == 4
+    assert (rng["alpha"][3], rng["alpha"][4]) == (1e-3, 0.5)
+    assert rng["steps"][5] == (5,)
+    lam_lo = min(dict(i.params)["lam/d_max"] for i in dom)
+    lam_hi = max(dict(i.params)["lam/d_max"] for i in dom)
+    seen = []
+
+    def record(inst, traj, tools):
+        seen.append((inst.K, float(inst.alpha), float(inst.lam) / float(traj.eigenvalues[-1]),
+                     len(inst.xi)))
+        return Outcome(1.0)
+    res = S.search_claim(_ridge_claim(record, narrow), budget_seconds=60, seed=3,
+                         max_examples=40)
+    assert res.status == "survived" and seen
+    for K, alpha, lam_rel, steps in seen:
+        assert K <= 4 and 1e-3 <= alpha <= 0.5 and steps == 5
+        assert lam_lo * (1 - 1e-12) <= lam_rel <= lam_hi * (1 + 1e-12)
+    assert {"K", "kappa_decade", "exact_repeat", "alignment"} <= set(res.regions)
+
+
+def test_the_default_run_search_on_designs_is_deterministic():
+    from proofs_check import registry
+    c = next(c for c in registry.catalogue() if c.id == "das2023.xi_star")
+    S._INSTANCE_MEMO.clear()
+    a = S.search_instances(c, "fast", 0)
+    S._INSTANCE_MEMO.clear()
+    b = S.search_instances(c, "fast", 0)
+    assert [i.id for i in a] == [i.id for i in b] and len(a) == 1
+    assert a[0].family == "search" and a[0].X.shape[0] == a[0].K
+
+
+def test_domains_listing_gives_the_recipe_or_why_not():
+    from proofs_check import registry
+    cat = {c.id: c for c in registry.catalogue()}
+    text = S.domains_listing([cat["borup2021.closed_form"], cat["borup2021.toy_numbers"],
+                              cat["allenzhu_li2020." + next(
+                                  k.split(".", 1)[1] for k in cat if k.startswith("allenzhu"))]])
+    assert "search     draws recipe borup2021.gram" in text and "alpha in [0, 1]" in text
+    assert "toy example" in text and "not available for the engine 'fixed_ridge'" in text
+    assert "no spectrum for the spectral parametrisation to draw" in text
+    for fam in ("exact", "levels", "small", "aligned"):
+        assert f"  {fam}" in text
+
+
+def test_every_catalogue_recipe_builds_instances_its_claim_decides():
+    """The default run's search on every claim whose domain has a recipe: one instance,
+    built by the recipe inside the domain's K range, which the checker decides (no error):
+    it holds, or refutes a published reading the catalogue expects to be refuted."""
+    from proofs_check import registry
+    from proofs_check.check import Skipped
+    searched = 0
+    cache = ResultCache(30)
+    for c in registry.catalogue():
+        if c.engine.name == "self_distill":
+            continue
+        try:
+            env = S._claim_envelope(c, "fast", 0)
+        except InputError as exc:
+            assert "not available" in str(exc)
+            continue
+        out = S.search_instances(c, "fast", 0)
+        assert len(out) == 1 and out[0].family == "search", c.id
+        assert env.K_min <= out[0].K <= env.K_max, c.id
+        try:
+            result, _ = decide_instance(c, out[0], cache, 30)
+        except Skipped:
+            continue
+        # a published reading the numbers contradict (expected "refuted") may fail there
+        assert result.holds or c.expected == "refuted", (c.id, result.detail)
+        searched += 1
+    assert searched >= 25

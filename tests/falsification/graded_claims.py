@@ -1,8 +1,10 @@
-"""Graded false statements about eps-constrained self-distillation (Mobahi et al. 2020).
+"""Graded false statements about eps-constrained self-distillation (Mobahi et al. 2020) and
+fixed-ridge self-distillation (Borup & Andersen 2021).
 
 Written only through the public claims API (``Claim``, ``Outcome.compare`` /
-``Outcome.identity`` / ``Outcome.skip``, :mod:`proofs_check.numbers`, the public domains of
-``proofs_check.papers.mobahi2020.domains``), as a researcher would state a conjecture.  Every
+``Outcome.identity`` / ``Outcome.skip``, :mod:`proofs_check.numbers`, the public engines of
+:mod:`proofs_check.engines`, the public domains of ``proofs_check.papers.mobahi2020.domains``
+and ``proofs_check.papers.borup2021.domains``), as a researcher would state a conjecture.  Every
 statement here is FALSE; each is declared ``expected="refuted"``, so that
 ``proofs-check run --claims tests/falsification/graded_claims.py --only-user`` succeeds
 (exit 0) exactly when the default run refutes every one of them with a counterexample
@@ -14,10 +16,13 @@ None of them is in the catalogue.
 """
 
 from proofs_check.claim import Claim, Mutant, Outcome
+from proofs_check.engines import FIXED_RIDGE, SELF_DISTILL
 from proofs_check.numbers import like, log, norm, sqrt
+from proofs_check.papers.borup2021.domains import generic_domain
 from proofs_check.papers.mobahi2020.domains import multiclass_domain, standard_domain
 
 PAPER = "arXiv:2002.05715"
+RIDGE_PAPER = "arXiv:2102.13088"
 
 
 def _a(inst, traj):
@@ -277,8 +282,79 @@ def _turns(threshold):
     return evaluate
 
 
+# --------------------------------------------------------------- 13, 14 (fixed ridge)
+def _log_sine_margin(traj, s2, detail):
+    """'s2 > 0' read on a log scale at the trajectory's resolution (as :func:`_independence`):
+    float64 resolves squared sines only down to ~1e-8 and hands smaller ones to mp."""
+    if traj.dps is None:
+        return Outcome(1.0, detail=detail) if s2 > 1e-6 else Outcome(-1.0, detail=detail,
+                                                                     cond=1e12)
+    res = 10.0 ** (5 - traj.dps)
+    digits = -float(log(like(traj.a[0], res)) / log(like(traj.a[0], 10)))
+    if not s2 > 0:
+        return Outcome(-2.0, detail=detail)
+    return Outcome((float(log(s2) / log(like(traj.a[0], 10))) + digits) / digits, detail=detail)
+
+
+def _ridge_resolution(traj):
+    return 100 * len(traj.eigenvalues) * 2.0 ** -52 if traj.dps is None else 10.0 ** (5 - traj.dps)
+
+
+def _ridge_independent(count):
+    """Fixed ridge, weight 1 - alpha with alpha <= 1/2: if K >= count, G is not a multiple of
+    I and y has a component on every eigenvector, then y, yhat_1, ..., yhat_{count-1} are
+    linearly independent (in the eigenbasis yhat_t has coordinates f_{t-1}(a_j) z_j)."""
+    def evaluate(inst, traj, tools):
+        import numpy as np
+        d, z = traj.eigenvalues, traj.z
+        if float(inst.alpha) > 0.5:
+            return Outcome.skip("needs alpha <= 1/2 (alpha = 1 repeats the teacher)")
+        if len(d) < count:
+            return Outcome.skip(f"needs K >= {count}")
+        if not d[-1] - d[0] > _ridge_resolution(traj) * d[-1]:
+            return Outcome.skip("G is a multiple of I (kappa = 1)")
+        if min(abs(v) for v in z) < 1e-6 * norm(z):
+            return Outcome.skip("some spectral component of y is zero (below 1e-6 ||y||)")
+        vecs = [np.array(list(z), dtype=object)] + [
+            np.array([traj.filters[t][j] * z[j] for j in range(len(z))], dtype=object)
+            for t in range(count - 1)]
+        s2 = _min_sine2(vecs)
+        return _log_sine_margin(traj, s2, f"y, yhat_1..yhat_{count - 1}: smallest squared "
+                                          f"sine {float(s2):.3g}, K = {len(d)}, kappa = "
+                                          f"{float(d[-1] / d[0]):.3g}")
+    return evaluate
+
+
+def _student_turns(threshold):
+    """Fixed ridge, 1e-3 <= alpha <= 1/2, kappa >= 2: the first student turns the teacher's
+    fit, ||yhat_2/||yhat_2|| - yhat_1/||yhat_1|| ||^2 > ``threshold`` (None: > 0, read at
+    the trajectory's resolution)."""
+    def evaluate(inst, traj, tools):
+        import numpy as np
+        d, z = traj.eigenvalues, traj.z
+        if not 1e-3 <= float(inst.alpha) <= 0.5:
+            return Outcome.skip("needs 1e-3 <= alpha <= 1/2")
+        if not (d[0] > 0 and d[-1] >= 2 * d[0]):
+            return Outcome.skip("needs kappa >= 2")
+        v1 = np.array([traj.filters[0][j] * z[j] for j in range(len(z))], dtype=object)
+        v2 = np.array([traj.filters[1][j] * z[j] for j in range(len(z))], dtype=object)
+        w = v2 / norm(v2) - v1 / norm(v1)
+        turn2 = sum(x * x for x in w)
+        detail = (f"||yhat_2/||yhat_2|| - yhat_1/||yhat_1|| ||^2 = {float(turn2):.3g}, kappa = "
+                  f"{float(d[-1] / d[0]):.3g}, alpha = {float(inst.alpha):.3g}")
+        if threshold is None:
+            return _log_sine_margin(traj, turn2, detail)
+        return Outcome.compare(turn2, ">=", like(turn2, threshold), detail=detail)
+    return evaluate
+
+
 def _domain(kind):
-    return multiclass_domain if kind == "multi" else standard_domain
+    return {"multi": multiclass_domain, "single": standard_domain, "ridge": _ridge_domain}[kind]
+
+
+def _ridge_domain(tier, seed):
+    """The Borup & Andersen kernel and spectral families with 12 students."""
+    return generic_domain(tier, seed, steps=12)
 
 
 _GRADED = [
@@ -318,12 +394,26 @@ _GRADED = [
     ("g12_last_fit_keeps_1e-9", "at collapse ||y_T||^2 >= 1e-9 K eps",
      r"\|y_T\|^2 \ge 10^{-9} K\varepsilon", _last_fit_keeps(1e-9),
      (r"$\|y_T\|^2 \ge 10^{-3} K\varepsilon$", _last_fit_keeps(1e-3)), "single"),
+    ("g13_ridge_iterates_independent", "fixed ridge, K >= 3, kappa > 1, alpha <= 1/2, z_j != 0: "
+     "y, yhat_1, yhat_2 independent",
+     r"K \ge 3,\ \kappa > 1,\ \alpha \le \tfrac12,\ z_j \ne 0 \implies y, \hat y_1, "
+     r"\hat y_2 \text{ independent}", _ridge_independent(3),
+     (r"$K \ge 4$: $y, \hat y_1, \hat y_2, \hat y_3$ independent", _ridge_independent(4)),
+     "ridge"),
+    ("g14_student_turns_fit", "fixed ridge, kappa >= 2, 1e-3 <= alpha <= 1/2: the first student "
+     "turns the teacher's fit",
+     r"\kappa \ge 2,\ 10^{-3} \le \alpha \le \tfrac12 \implies \hat y_2 \not\parallel "
+     r"\hat y_1", _student_turns(None),
+     (r"turns by $\|\hat y_2/\|\hat y_2\| - \hat y_1/\|\hat y_1\|\|^2 \ge 10^{-4}$",
+      _student_turns(1e-4)), "ridge"),
 ]
 
 CLAIMS = [
-    Claim(id=f"graded.{gid}", paper=PAPER, where="graded false statement (docs/falsification.md)",
+    Claim(id=f"graded.{gid}", paper=PAPER if kind != "ridge" else RIDGE_PAPER,
+          where="graded false statement (docs/falsification.md)",
           provenance="derived", summary=summary, statement=statement, domain=_domain(kind),
           evaluate=fn, expected="refuted",
+          engine=FIXED_RIDGE if kind == "ridge" else SELF_DISTILL,
           mutants=(Mutant(f"graded.{gid}~stronger", mstatement, mfn),))
     for gid, summary, statement, fn, (mstatement, mfn), kind in _GRADED
 ]

@@ -3,8 +3,8 @@
 Every statement is false and declared ``expected="refuted"``: the default fast-tier run
 must refute each one with a counterexample confirmed in mp (and refute its stronger
 mutant), which makes the run exit 0.  The whole table takes about a minute of CPU (slow);
-the quick test runs the statements that only the spectral families and the later-round
-thresholds can refute.
+the quick tests run the statements that only the spectral families and the later-round
+thresholds can refute (eps-constrained and fixed-ridge).
 """
 
 import json
@@ -48,6 +48,18 @@ def test_statements_only_the_new_families_refute(tmp_path):
     assert by_id["graded.g10_flat_closed_form"]["counterexample"]["K"] == 2
     assert -1e-12 < by_id["graded.g10_flat_closed_form"]["counterexample"]["margin"] < 0
     assert "round" in by_id["graded.g12_last_fit_keeps_1e-9"]["counterexample"]["id"]
+
+
+def test_fixed_ridge_statements_only_the_new_families_refute(tmp_path):
+    # exactly two distinct levels (exact repeats with kappa > 1) and targets in one
+    # eigenspace: none in the Borup domain before the shared spectral families
+    ids = ["graded.g13_ridge_iterates_independent", "graded.g14_student_turns_fit"]
+    rc, doc = _run(tmp_path, ids)
+    _assert_all_refuted(rc, doc, 2)
+    by_id = {r["id"]: r for r in doc["claims"]}
+    assert by_id[ids[0]]["counterexample"]["family"] in ("exact", "levels", "small", "search")
+    assert by_id[ids[1]]["counterexample"]["align"] in ("top", "bottom", "orthogonal_top",
+                                                        "orthogonal_bottom")
 
 
 @pytest.mark.slow

@@ -12,10 +12,21 @@ its trajectory is Borup's step tau = t + 1.  Families:
   with 7 test points (cross-kernel ``Kt``, truth sin(2 pi x));
 * ``spectrum``: rotated prescribed spectra (kappa 10 to 1e12, three plateaus of repeated
   eigenvalues) and an exactly diagonal G with repeated eigenvalues;
+* ``exact``, ``levels``, ``small``, ``aligned``: the shared spectral families of
+  :func:`proofs_check.domains.spectral_problems` (exact repeats with kappa 2^7 to 2^40, 2-4
+  levels at kappa 1e2 to 1.4e14, K = 1, 2, 3 with every spectral shape, targets on one
+  eigenvector or orthogonal to an eigenspace), two (alpha, lam) combinations each, taken
+  edge-first so that every alpha of the grid and both ends of lam/d_max occur;
 * ``pair``: bare pairs a_k < a_j in (0, 1) as G = diag(d_k, d_j), lam = 1, d = a/(1 - a),
   with a near 1 (1 - 10^-U(0,8)) and alpha near 0 (10^-U(0,8)) among them, and the pinned
   pair (0.1004, 0.4873), alpha = 0.3526 that breaks the monotone reading;
-* ``design``: linear ridge on X (n < d, n > d, rank deficient) and its Gram twin X X^T.
+* ``design``: linear ridge on X (n < d, n > d, rank deficient) and its Gram twin X X^T,
+  and the shared spectral designs (:func:`proofs_check.domains.spectral_designs`: exact
+  repeated singular values, kappa(X^T X) up to 1.8e13, rank 1, 2, 3, aligned).
+
+Every instance but the toy example's carries a search tag (:data:`GRAM_RECIPE`,
+:data:`DESIGN_RECIPE`): ``proofs-check search`` draws further spectra and (alpha, lam,
+steps) inside the ranges of a claim's domain.
 
 Parameters: alpha in {0, 1e-8, 1e-3, 0.25, 0.35, 0.5, 1 - 1e-8, 1} plus uniform draws;
 lam/d_max in {1e-6, 1e-3, 0.1, 1, 10}; up to 10^4 steps for the rate claims.  The fast tier
@@ -34,11 +45,14 @@ import math
 import numpy as np
 
 from ...claim import Instance
-from ...domains import GREEN_KERNELS, check_tier, green_gram_1d, rotated_spectrum, spectrum
+from ...domains import (DESIGN_MIXINGS, GREEN_KERNELS, Param, Recipe, check_tier,
+                        green_gram_1d, no_search, rotated_spectrum, search_tag,
+                        spectral_designs, spectral_problems, spectrum, spread)
 from .official import TOY_GAMMA, TOY_GRID, TOY_LAM, TOY_X, TOY_Y
 
 __all__ = ["ALPHAS", "LAM_RELS", "PINNED_PAIR", "toy_instance", "generic_domain",
-           "pair_domain", "design_domain", "toy_domain", "rbf", "laplace", "matern32"]
+           "pair_domain", "design_domain", "toy_domain", "rbf", "laplace", "matern32",
+           "GRAM_RECIPE", "DESIGN_RECIPE"]
 
 #: The ground-truth weights every family is tried at (plus uniform draws).
 ALPHAS = (0.0, 1e-8, 1e-3, 0.25, 0.35, 0.5, 1 - 1e-8, 1.0)
@@ -141,7 +155,15 @@ def _bases(tier, seed):
     rng = np.random.default_rng(s + 23)
     out.append(("spectrum", "spectrum:diagonal-repeated-n6", np.diag(d), rng.standard_normal(6),
                 None, None, (("spectrum", "diagonal, repeated"), ("kappa", 1e3))))
+    # the shared spectral families (exact repeats, few levels at large kappa, K = 1..3,
+    # aligned targets): G exact, so repeats stay repeats for both engines
+    for fam, label, p in spectral_problems(tier, seed):
+        out.append((fam, label, p.G, p.y, None, None, p.params))
     return tuple(out)
+
+
+#: The families of :func:`proofs_check.domains.spectral_problems`.
+_SPECTRAL = ("exact", "levels", "small", "aligned")
 
 
 def _alpha_draws(label, seed, count):
@@ -152,10 +174,65 @@ def _alpha_draws(label, seed, count):
 def _instance(family, label, G, y, lam, lam_rel, alpha, steps, params, **data):
     xi = [1.0 - alpha] * steps
     iid = f"{label}-lam{lam_rel:.0e}-a{alpha:.10g}-k{steps}"
+    data.setdefault("search", search_tag(GRAM_RECIPE, alpha=alpha, lam_rel=lam_rel,
+                                         steps=steps))
     return Instance(iid, family, G=G, y=y,
                     params=tuple(params) + (("lam/d_max", lam_rel), ("alpha", alpha),
                                             ("steps", steps)),
                     data={"lam": lam, "xi": xi, "alpha": alpha, **data})
+
+
+def _build_gram(problem, values, seed, label):
+    """A search instance of :data:`GRAM_RECIPE`: G and y of the drawn spectral problem,
+    lam = lam_rel d_max, ``steps`` students with weight 1 - alpha."""
+    lam_rel = float(values["lam_rel"])
+    return _instance("search", label, problem.G, problem.y, lam_rel * float(problem.d[-1]),
+                     lam_rel, float(values["alpha"]), int(values["steps"]), problem.params)
+
+
+def _design_instance(label, X, y, G, rel, a, steps, params, extra, family="design"):
+    """Linear ridge on X (``G`` None) or its Gram twin X X^T (``G`` given), phi = X."""
+    n, d = X.shape
+    d_max = float(np.linalg.eigvalsh(_sym(X @ X.T))[-1])
+    twin = G is not None
+    params = tuple(params) + (("n", n), ("d", d), ("lam/d_max", rel), ("alpha", a),
+                              ("steps", steps))
+    base = {"lam": rel * d_max, "xi": [1.0 - a] * steps, "alpha": a, "phi": X, "K": n,
+            "search": search_tag(DESIGN_RECIPE, alpha=a, lam_rel=rel, steps=steps,
+                                 extra=d - n, twin=int(twin))}
+    tag = "design-gram" if twin else "design"
+    iid = f"{tag}:{label}-lam{rel:.0e}-a{a:.10g}-k{steps}"
+    if twin:
+        return Instance(iid, family, G=G, y=y, params=params, data=base)
+    return Instance(iid, family, params=params, data={**base, "X": X}, y=y)
+
+
+def _build_design(design, values, seed, label):
+    """A search instance of :data:`DESIGN_RECIPE`: the drawn design X, y = X theta plus
+    seeded noise, and (``twin`` = 1) its Gram twin X X^T instead of X."""
+    X = design.X
+    y = X @ design.theta + 0.5 * np.random.default_rng(seed).standard_normal(X.shape[0])
+    G = _sym(X @ X.T) if int(values["twin"]) else None
+    return _design_instance(label, X, y, G, float(values["lam_rel"]), float(values["alpha"]),
+                            int(values["steps"]), design.params, int(values["extra"]), "search")
+
+
+#: Kernel ridge teacher and students with weight 1 - alpha on (G, y): every family of
+#: :func:`generic_domain` and :func:`pair_domain` (not the toy example, whose claims are
+#: about its published numbers).
+GRAM_RECIPE = Recipe("borup2021.gram", _build_gram,
+                     (Param("alpha", "linear"), Param("lam_rel", "log"),
+                      Param("steps", "choice")),
+                     covers="G and y of a drawn spectrum; alpha, lam/d_max and the number of "
+                            "students over the domain's ranges")
+#: Linear ridge on a design X, or its Gram twin X X^T (:func:`design_domain`).
+DESIGN_RECIPE = Recipe("borup2021.design", _build_design,
+                       (Param("alpha", "linear"), Param("lam_rel", "log"),
+                        Param("steps", "choice"), Param("extra", "int"),
+                        Param("twin", "choice")),
+                       kind="design", mixings=DESIGN_MIXINGS,
+                       covers="a design X with drawn singular values (or X X^T); alpha, "
+                              "lam/d_max over the domain's ranges")
 
 
 def toy_instance(alpha, steps):
@@ -165,7 +242,10 @@ def toy_instance(alpha, steps):
     d_max = float(np.linalg.eigvalsh(K)[-1])
     return _instance("toy", "toy", K, TOY_Y.copy(), TOY_LAM, TOY_LAM / d_max, alpha, steps,
                      (("gamma", TOY_GAMMA),), Kt=Kt, truth=np.sin(2 * np.pi * TOY_GRID),
-                     report_pair=(0, 1))
+                     report_pair=(0, 1),
+                     search=no_search("the official toy example (RBF gamma = 80 on its 11 "
+                                      "points, lam = 0.2): the published numbers concern "
+                                      "this one problem"))
 
 
 def toy_domain(tier="fast", seed=0, steps=5, alphas=(0.0, 0.25, 0.35)):
@@ -182,12 +262,19 @@ def generic_domain(tier="fast", seed=0, steps=12, alpha_ok=lambda a: True, test_
     """
     check_tier(tier)
     out = [toy_instance(a, steps) for a in (0.0, 0.25, 0.35) if alpha_ok(a)]
+    k = 0
     for b, (fam, label, G, y, Kt, truth, params) in enumerate(_bases(tier, seed)):
         if test_points and Kt is None:
             continue
         d_max = float(np.linalg.eigvalsh(G)[-1])
         alphas = list(ALPHAS) + _alpha_draws(label, seed, 1 if tier == "fast" else 3)
-        if tier == "fast":
+        if fam in _SPECTRAL:
+            # two combinations each on the fast tier, edge-first over the spectral problems:
+            # every alpha of the grid and both ends of lam/d_max occur
+            combos = ([(spread(ALPHAS, k + q), spread(LAM_RELS, k + q, 2)) for q in (0, 1)]
+                      if tier == "fast" else [(a, r) for a in ALPHAS for r in LAM_RELS])
+            k += 2
+        elif tier == "fast":
             h = sum(map(ord, label))
             picks = [alphas[(h + 3 * i) % len(ALPHAS)] for i in range(3)] + [alphas[-1]]
             combos = [(a, LAM_RELS[(h + i) % len(LAM_RELS)]) for i, a in enumerate(picks)]
@@ -246,7 +333,8 @@ def pair_domain(tier="fast", seed=0, steps=40, alpha_ok=lambda a: True, pinned=T
 def design_domain(tier="fast", seed=0, steps=3):
     """Linear ridge on designs X (n x d) and, for each, the Gram twin X X^T (``phi`` = X):
     n < d, n > d, square rank-deficient; entries are integers in [-8, 8] times column
-    scales 2^-3..2^3, so that X X^T is exact."""
+    scales 2^-3..2^3, so that X X^T is exact; then the shared spectral designs
+    (:func:`proofs_check.domains.spectral_designs`, X X^T exact)."""
     check_tier(tier)
     shapes = ((6, 11), (11, 4), (7, 7), (9, 5)) if tier == "fast" else (
         (3, 8), (6, 11), (11, 4), (7, 7), (9, 5), (20, 6), (5, 25))
@@ -265,11 +353,19 @@ def design_domain(tier="fast", seed=0, steps=3):
                    for j in range(3)] if tier == "fast" else
                   [(a, r) for a in ALPHAS for r in LAM_RELS])
         for a, rel in combos:
-            xi = [1.0 - a] * steps
-            params = (("n", n), ("d", d), ("lam/d_max", rel), ("alpha", a), ("steps", steps))
-            base = {"lam": rel * d_max, "xi": xi, "alpha": a, "phi": X, "K": n}
-            out.append(Instance(f"design:n{n}-d{d}-lam{rel:.0e}-a{a:.10g}-k{steps}", "design",
-                                params=params, data={**base, "X": X}, y=y))
-            out.append(Instance(f"design-gram:n{n}-d{d}-lam{rel:.0e}-a{a:.10g}-k{steps}",
-                                "design", G=G, y=y, params=params, data=base))
+            out.append(_design_instance(f"n{n}-d{d}", X, y, None, rel, a, steps, (), d - n))
+            out.append(_design_instance(f"n{n}-d{d}", X, y, G, rel, a, steps, (), d - n))
+    # the shared spectral designs: exact repeated singular values, kappa(X^T X) up to 1.8e13,
+    # rank 1..3, n < d and n > d, aligned signals; one (alpha, lam) each, edge-first
+    for k, (fam, label, D) in enumerate(spectral_designs(tier, seed)):
+        X = D.X
+        y = X @ D.theta + 0.5 * np.random.default_rng(1000 * seed + 77 + k).standard_normal(
+            X.shape[0])
+        G = _sym(X @ X.T)
+        combos = ([(spread(ALPHAS, k), spread(LAM_RELS, k, 2))] if tier == "fast" else
+                  [(a, r) for a in ALPHAS for r in LAM_RELS])
+        for a, rel in combos:
+            extra = X.shape[1] - X.shape[0]
+            out.append(_design_instance(label, X, y, None, rel, a, steps, D.params, extra, fam))
+            out.append(_design_instance(label, X, y, G, rel, a, steps, D.params, extra, fam))
     return sorted(out, key=lambda i: (i.K, i.id))

@@ -9,8 +9,15 @@ mp) that cover the hard regions:
 * prescribed spectra Q diag(d) Q^T (a seeded rotation): geometric with kappa up to 1e14 and
   few-level spectra (2-3 levels); exactly repeated eigenvalues as a diagonal H with its
   entries permuted; a singular diagonal H; n = 1, 2, 3;
+* the shared spectral families of :func:`proofs_check.domains.core_problems` (exact
+  repeats under Householder mixing and alpha I + beta J, few levels at kappa up to 1.8e13,
+  n = 1, 2, 3, a cluster of width 2^-40, labels on the top eigenvector), H exact;
 * step sizes eta lambda_max from 0.5 to 1.99 (the oscillating edge of convergence), step
   counts from 0 to 5000, flow times with eta lambda_max t up to 40.
+
+The exact claims' instances carry search tags (:data:`AIR_RECIPE`, :data:`DISTILL_RECIPE`,
+:data:`SOFT_RECIPE`, :data:`REANCHORED_RECIPE`): ``proofs-check search`` draws further
+spectra and step parameters inside the ranges of a claim's domain.
 
 Qualitative claims run on the cluster data of docs/theory/dong2019.md §1: n = 200 points in
 d = 20, C = 4 clusters, noise rates rho = 0.1..0.4, several seeds, both kernels; the full tier
@@ -26,11 +33,13 @@ from theory.noisy_clusters import noisy_clusters
 from theory.ntk import h_inf_gram, ntk2_gram
 
 from ...claim import Instance
-from ...domains import check_tier
+from ...domains import (Param, Recipe, check_tier, core_problems, no_search, search_tag,
+                        spread)
 
 __all__ = ["RHOS", "air_rate_domain", "distill_domain", "soft_limit_domain",
            "reanchored_domain", "ntk_domain", "split_domain", "early_stop_domain",
-           "hard_domain", "width_domain"]
+           "hard_domain", "width_domain", "AIR_RECIPE", "DISTILL_RECIPE", "SOFT_RECIPE",
+           "REANCHORED_RECIPE"]
 
 #: The noise rates of the qualitative claims.
 RHOS = (0.1, 0.2, 0.3, 0.4)
@@ -78,10 +87,34 @@ def _spectrum_base(values, seed, label, n_test=0, permute=False):
                                            if values.min() > 0 else float("inf"))))
 
 
-def _inst(label, base, params, **extra):
+def _problem_base(label, p, seed, n_test=0):
+    """A base from a shared spectral problem (:func:`proofs_check.domains.spectral_problems`):
+    H = its G (exact), labels = its targets (with their alignment), test rows B H with B a
+    seeded n_test x n Gaussian / sqrt(n) (the joint kernel [I; B] H [I, B^T] is PSD)."""
+    H = p.G
+    n = H.shape[0]
+    base = {"H": H, "labels": np.asarray(p.y, dtype=float), "K": n, "kernel": label}
+    if n_test:
+        B = np.random.default_rng(seed + 23).standard_normal((n_test, n)) / np.sqrt(n)
+        base["Hx"] = B @ H
+    return (label, base, tuple(p.params))
+
+
+def _spectral_bases(tier, seed, n_test=0):
+    """(family, base) of the shared spectral families the exact claims add: on the fast tier
+    the first 8 of :data:`proofs_check.domains.CORE_PROBLEMS` (an exact repeat under
+    Householder mixing at kappa 2^13, four levels at 1.8e13, K = 1, K = 2 at kappa 1.3e8,
+    three levels at K = 3 and kappa 1.1e12, labels on the top eigenvector, alpha I + beta J,
+    a cluster of width 2^-40); every spectral problem on the full tier."""
+    return [(fam, _problem_base(label, p, 1000 * seed + 700 + i, n_test))
+            for i, (fam, label, p) in enumerate(core_problems(tier, seed, 8))]
+
+
+def _inst(label, base, params, family=None, **extra):
     data = {**base, **extra}
     tag = "-".join(f"{k}{v}" for k, v in extra.items() if k in ("eta_scale", "a", "beta", "T"))
-    return Instance(id=f"{label}-{tag}" if tag else label, family=label.split(":")[0],
+    return Instance(id=f"{label}-{tag}" if tag else label,
+                    family=family or label.split(":")[0],
                     params=tuple(params) + tuple((k, extra[k]) for k in
                                                  ("eta_scale", "a", "beta", "T") if k in extra),
                     data=data)
@@ -99,17 +132,11 @@ def air_rate_domain(tier="fast", seed=0):
     repeated eigenvalues (exact, diagonal), n = 1, 2, 3, and eta lambda_max in [0.5, 1.99]."""
     check_tier(tier)
     s = 1000 * seed
-    steps = (0, 1, 7, 100, 2000, 5000)
     out = []
 
-    def add(base, scale, u0_seed=None, times=()):
+    def add(base, scale, u0_seed=None, times=(), family=None):
         label, b, params = base
-        n = b["K"]
-        u0 = (np.zeros(n) if u0_seed is None
-              else np.random.default_rng(u0_seed).standard_normal(n))
-        out.append(_inst(label, b, params, u0=u0, steps=steps,
-                         times=tuple(tau / scale for tau in times),
-                         **_with_eta(b, scale)))
+        out.append(_air_instance(label, b, params, scale, u0_seed, times, family))
 
     add(_cluster_base(10, 20, 3, 0.2, s + 1, "H_inf"), 1.0, times=(3.0,))
     add(_cluster_base(12, 5, 3, 1e-6, s + 1, "NTK2"), 1.9, u0_seed=s + 3)
@@ -127,7 +154,43 @@ def air_rate_domain(tier="fast", seed=0):
             add(_cluster_base(16, 5, 3, 1e-6, s + sd, "H_inf"), 1.0, times=(1.0, 10.0))
             add(_cluster_base(16, 20, 4, 0.2, s + sd, "NTK2"), 1.5, u0_seed=s + sd)
         add(_spectrum_base(np.geomspace(1e-10, 1.0, 12), s + 12, "geometric-1e10"), 1.0)
+    for i, (fam, base) in enumerate(_spectral_bases(tier, seed)):
+        add(base, spread(_ETA_SCALES, i), u0_seed=s + 800 + i if i % 2 else None,
+            times=(spread(_TAUS, i, 1),), family=fam)
     return out
+
+
+#: Step sizes eta lambda_max of the spectral families, edge-first (0.5 to the oscillating
+#: edge 1.99), and flow times eta lambda_max t.
+_ETA_SCALES = (0.5, 1.0, 1.5, 1.9, 1.99)
+_TAUS = (0.5, 3.0, 40.0)
+_AIR_STEPS = (0, 1, 7, 100, 2000, 5000)
+
+
+def _air_instance(label, b, params, scale, u0_seed, times, family=None):
+    n = b["K"]
+    u0 = (np.zeros(n) if u0_seed is None
+          else np.random.default_rng(u0_seed).standard_normal(n))
+    tag = search_tag(AIR_RECIPE, eta_scale=scale, u0=int(u0_seed is not None),
+                     tau=float(times[0]) if times else 0.0)
+    return _inst(label, b, params, family, u0=u0, steps=_AIR_STEPS,
+                 times=tuple(tau / scale for tau in times), search=tag, **_with_eta(b, scale))
+
+
+def _build_air(p, values, seed, label):
+    """A search instance of :data:`AIR_RECIPE`: H and labels of a drawn spectral problem."""
+    tau = float(values["tau"])
+    return _air_instance(label, _problem_base(label, p, seed)[1], p.params,
+                         float(values["eta_scale"]), seed if int(values["u0"]) else None,
+                         (tau,) if tau > 0 else (), "search")
+
+
+#: Kernel GD from u_0 on a Gram matrix H, its steps and flow (:func:`air_rate_domain`).
+AIR_RECIPE = Recipe("dong2019.air_rate", _build_air,
+                    (Param("eta_scale", "linear"), Param("u0", "choice"),
+                     Param("tau", "choice")),
+                    covers="H and the labels of a drawn spectrum; eta lambda_max, u_0 = 0 or "
+                           "random, a flow time over the domain's ranges")
 
 
 # ------------------------------------------------------------------------------- distill
@@ -141,9 +204,9 @@ def distill_domain(tier="fast", seed=0):
     s = 1000 * seed
     out = []
 
-    def add(base, scale, T):
+    def add(base, scale, T, family=None):
         label, b, params = base
-        out.append(_inst(label, b, params, T=T, **_with_eta(b, scale)))
+        out.append(_distill_instance(label, b, params, scale, T, family))
 
     add(_cluster_base(12, 20, 3, 0.2, s + 1, "H_inf", n_test=4), 1.0, 10)
     add(_cluster_base(12, 20, 3, 0.2, s + 2, "NTK2", n_test=4), 1.5, 200)
@@ -160,7 +223,27 @@ def distill_domain(tier="fast", seed=0):
             add(_cluster_base(14, 20, 4, 0.2, s + sd, "H_inf", n_test=4), 1.99, 2000)
         add(_spectrum_base(np.geomspace(1e-14, 1.0, 4), s + 9, "geometric-1e14", n_test=3),
             1.0, 5000)
+    for i, (fam, base) in enumerate(_spectral_bases(tier, seed, n_test=3)):
+        add(base, spread(_ETA_SCALES, i, 2), spread((3, 5000, 10, 1000, 200), i), family=fam)
     return out
+
+
+def _distill_instance(label, b, params, scale, T, family=None):
+    return _inst(label, b, params, family, T=T,
+                 search=search_tag(DISTILL_RECIPE, eta_scale=scale, T=T), **_with_eta(b, scale))
+
+
+def _build_distill(p, values, seed, label):
+    """A search instance of :data:`DISTILL_RECIPE` (three test points)."""
+    return _distill_instance(label, _problem_base(label, p, seed, n_test=3)[1], p.params,
+                             float(values["eta_scale"]), int(values["T"]), "search")
+
+
+#: The teacher at step T and the converged student (:func:`distill_domain`).
+DISTILL_RECIPE = Recipe("dong2019.distill", _build_distill,
+                        (Param("eta_scale", "linear"), Param("T", "choice")),
+                        covers="H, the labels and three test rows of a drawn spectrum; eta "
+                               "lambda_max and T over the domain's ranges")
 
 
 # ------------------------------------------------------------------------------- soft limit
@@ -173,9 +256,9 @@ def soft_limit_domain(tier="fast", seed=0):
     s = 1000 * seed
     out = []
 
-    def add(base, scale, a):
+    def add(base, scale, a, family=None):
         label, b, params = base
-        out.append(_inst(label, b, params, a=a, **_with_eta(b, scale)))
+        out.append(_soft_instance(label, b, params, scale, a, family))
 
     add(_cluster_base(10, 20, 3, 0.2, s + 1, "H_inf"), 1.0, 0.1)
     add(_cluster_base(10, 20, 3, 0.2, s + 2, "NTK2"), 0.5, 1.2)
@@ -189,7 +272,31 @@ def soft_limit_domain(tier="fast", seed=0):
         for sd in (8, 9):
             add(_cluster_base(12, 5, 3, 1e-4, s + sd, "NTK2"), 1.0, 0.3)
             add(_cluster_base(12, 20, 4, 0.2, s + sd, "H_inf"), 0.2, 1.7)
+    for i, (fam, base) in enumerate(_spectral_bases(tier, seed)):
+        a = spread((0.05, 1.2, 0.3, 0.9), i)
+        add(base, min(spread(_ETA_SCALES, i, 1), 1.95 - a), a, family=fam)
     return out
+
+
+def _soft_instance(label, b, params, scale, a, family=None):
+    if not (a > 0 and scale + a < 2):
+        raise ValueError(f"eta lambda_max = {scale}, a = {a}: the soft rule converges for "
+                         f"a > 0 and eta lambda_max + a < 2")
+    return _inst(label, b, params, family, a=a,
+                 search=search_tag(SOFT_RECIPE, eta_scale=scale, a=a), **_with_eta(b, scale))
+
+
+def _build_soft(p, values, seed, label):
+    """A search instance of :data:`SOFT_RECIPE` (ValueError outside eta lambda_max + a < 2)."""
+    return _soft_instance(label, _problem_base(label, p, seed)[1], p.params,
+                          float(values["eta_scale"]), float(values["a"]), "search")
+
+
+#: The soft rule's limit (:func:`soft_limit_domain`): a > 0, eta lambda_max + a < 2.
+SOFT_RECIPE = Recipe("dong2019.soft_limit", _build_soft,
+                     (Param("eta_scale", "linear"), Param("a", "linear")),
+                     covers="H and the labels of a drawn spectrum; eta lambda_max and a over the "
+                            "domain's ranges with eta lambda_max + a < 2")
 
 
 # ------------------------------------------------------------------------------- re-anchored
@@ -200,17 +307,11 @@ def reanchored_domain(tier="fast", seed=0):
     n = 1."""
     check_tier(tier)
     s = 1000 * seed
-    steps = (0, 1, 13, 400, 5000)
     out = []
 
-    def add(base, scale, beta, u0_seed=None, limit=None):
+    def add(base, scale, beta, u0_seed=None, limit=None, family=None):
         label, b, params = base
-        n = b["K"]
-        u0 = (np.zeros(n) if u0_seed is None
-              else np.random.default_rng(u0_seed).standard_normal(n))
-        lim = b["labels"] if limit is None else limit(b, u0)
-        out.append(_inst(label, b, params, beta=beta, u0=u0, steps=steps, limit=lim,
-                         **_with_eta(b, scale)))
+        out.append(_reanchored_instance(label, b, params, scale, beta, u0_seed, limit, family))
 
     def diag_limit(b, u0):  # H diagonal: coordinates with H_ii = 0 never move
         return np.where(np.diag(b["H"]) > 0, b["labels"], u0)
@@ -224,7 +325,44 @@ def reanchored_domain(tier="fast", seed=0):
     if tier == "full":
         for sd in (6, 7):
             add(_cluster_base(14, 20, 4, 0.2, s + sd, "H_inf"), 1.2, 0.25, u0_seed=s + sd)
+    for i, (fam, base) in enumerate(_spectral_bases(tier, seed)):
+        add(base, spread(_ETA_SCALES, i, 3), spread((0.0, 0.9, 0.3, 0.6), i),
+            u0_seed=s + 900 + i if i % 2 == 0 else None, family=fam)
     return out
+
+
+_REANCHORED_STEPS = (0, 1, 13, 400, 5000)
+
+
+def _reanchored_instance(label, b, params, scale, beta, u0_seed, limit=None, family=None):
+    n = b["K"]
+    u0 = (np.zeros(n) if u0_seed is None
+          else np.random.default_rng(u0_seed).standard_normal(n))
+    lim = b["labels"] if limit is None else limit(b, u0)
+    # a singular H's limit depends on u0 (the domain's own rule): not drawn by the search
+    tag = search_tag(REANCHORED_RECIPE, eta_scale=scale, beta=beta,
+                     u0=int(u0_seed is not None)) if limit is None else None
+    extra = {"search": tag} if tag is not None else {}
+    return _inst(label, b, params, family, beta=beta, u0=u0, steps=_REANCHORED_STEPS,
+                 limit=lim, **extra, **_with_eta(b, scale))
+
+
+def _build_reanchored(p, values, seed, label):
+    """A search instance of :data:`REANCHORED_RECIPE` (H positive definite: the limit is the
+    labels)."""
+    return _reanchored_instance(label, _problem_base(label, p, seed)[1], p.params,
+                                float(values["eta_scale"]), float(values["beta"]),
+                                seed if int(values["u0"]) else None, None, "search")
+
+
+#: The re-anchored rule and its limit on a positive definite H (:func:`reanchored_domain`).
+REANCHORED_RECIPE = Recipe("dong2019.reanchored", _build_reanchored,
+                           (Param("eta_scale", "linear"), Param("beta", "linear"),
+                            Param("u0", "choice")),
+                           covers="H and the labels of a drawn spectrum; eta lambda_max, beta, "
+                                  "u_0 = 0 or random over the domain's ranges")
+
+
 
 
 # ------------------------------------------------------------------------------- ntk MC
@@ -263,9 +401,12 @@ def ntk_domain(tier="fast", seed=0):
     if tier == "full":
         sets += [("clusters-d20-b", noisy_clusters(20, 20, 4, 0.3, 0.2, s + 4).X),
                  ("circle-R2-fine", _circle(25)), ("special-d50", _special(50, s + 5))]
+    why = no_search("the statement is about the kernel functions on point sets (closed forms "
+                    "against Monte Carlo), not about a spectrum")
     return [Instance(id=f"points:{name}-P{X.shape[0]}", family="points",
                      params=(("points", name), ("P", X.shape[0]), ("n_mc", n_mc)),
-                     data={"X": X, "K": X.shape[0], "n_mc": n_mc, "mc_seed": s + 11 * i})
+                     data={"X": X, "K": X.shape[0], "n_mc": n_mc, "mc_seed": s + 11 * i,
+                           "search": why})
             for i, (name, X) in enumerate(sets)]
 
 
@@ -282,7 +423,13 @@ def _q_inst(prefix, kernel, n, C, sigma, rho, seed, **extra):
     extra.pop("show", None)
     return Instance(id=f"{prefix}:{kernel}-n{n}-C{C}-sigma{sigma:g}-rho{rho:g}-s{seed}",
                     family="clusters", params=params,
-                    data={"D": D, "K": n, "C": C, "rho": rho, "kernel": kernel, **extra})
+                    data={"D": D, "K": n, "C": C, "rho": rho, "kernel": kernel,
+                          "search": _CLUSTERS_NO_SEARCH, **extra})
+
+
+_CLUSTERS_NO_SEARCH = no_search(
+    "the statement is about noisy cluster data (n points in C clusters, label noise rho) and "
+    "the NTK Gram matrices of its points: a drawn spectrum does not make such a data set")
 
 
 def split_domain(tier="fast", seed=0):
@@ -351,5 +498,7 @@ def width_domain(tier="fast", seed=0):
                     ("widths", f"{widths[0]}..{widths[-1]}")),
             data={"D": D, "K": 40, "layers": layers, "kernel": kernel, "widths": widths,
                   "init_seeds": (1000 * seed, 1000 * seed + 1), "steps": tuple(range(T + 1)),
-                  "rho": rho}))
+                  "rho": rho, "search": no_search(
+                      "finite-width ReLU networks trained on cluster data: there is no "
+                      "spectrum to draw")}))
     return out
