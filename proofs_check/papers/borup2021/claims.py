@@ -540,12 +540,15 @@ def _pair_arrays(D):
 
 
 def _ratios(D, kk, jj):
-    """R (rows x pairs) and where it is resolved (both entries free of underflow)."""
+    """R (rows x pairs) and where it is resolved (both entries free of underflow, the ratio
+    finite)."""
     res = D.res[:, kk] & D.res[:, jj]
     if D.N.mp:
         return D.F[:, jj] / D.F[:, kk], res
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return D.F[:, jj] / D.F[:, kk], res
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        R = D.F[:, jj] / D.F[:, kk]
+    # a ratio beyond float64's range (a filter entry near the underflow floor) is not resolved
+    return R, res & np.isfinite(R)
 
 
 def _sandwich(variant):
