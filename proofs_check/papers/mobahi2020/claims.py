@@ -339,7 +339,11 @@ def _sparsify_rate(use_c_bar):
                           f"B ratio {float(ratio[i]):.6g} vs rho^t {float(bound[i]):.6g}")
             tt = max(float(v) for v in ratio / bound)
             tight = tt if tight is None else max(tight, tt)
-        return Outcome(worst if worst is not None else 1.0, tight, detail)
+        # c_low = d/(r_0 - 1) carries r_0/(r_0 - 1) times the rounding of r_0, and rho^t
+        # t times rho's: the margin's condition (an exact tie at r_0 = 1.0005 came out
+        # -1.2e-48 at 50 digits)
+        cond = max(1, traj.collapse_round) * float(r[0] / (r[0] - 1))
+        return Outcome(worst if worst is not None else 1.0, tight, detail, cond=cond)
     return evaluate
 
 
