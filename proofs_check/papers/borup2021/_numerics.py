@@ -149,8 +149,18 @@ class Num:
         if not self.mp:
             return np.linalg.lstsq(np.asarray(M, dtype=np.float64),
                                    np.asarray(b, dtype=np.float64), rcond=None)[0]
-        x, _ = self.ctx.qr_solve(self.ctx.matrix(np.asarray(M, dtype=object).tolist()),
-                                 self.ctx.matrix(list(np.asarray(b, dtype=object))))
+        M, b = np.asarray(M, dtype=object), np.asarray(b, dtype=object)
+        # a zero row of M (a weight alpha = 0) adds a constant to the residual and nothing
+        # to the solution, and mpmath's Householder step divides by sign(pivot) * norm: a
+        # zero pivot from such a row raises
+        live = [i for i in range(M.shape[0]) if any(v != 0 for v in M[i])]
+        M, b = M[live], b[live]
+        A = self.ctx.matrix(M.tolist())
+        rhs = self.ctx.matrix(list(b))
+        if A.rows == A.cols:  # square: a solve (mpmath's Householder divides by 0 at 1 x 1)
+            x = self.ctx.lu_solve(A, rhs)
+        else:
+            x, _ = self.ctx.qr_solve(A, rhs)
         return np.array([x[i] for i in range(x.rows)], dtype=object)
 
 
