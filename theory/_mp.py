@@ -10,6 +10,7 @@ context made here.
 15
 """
 
+import math
 import numbers
 
 import mpmath
@@ -17,10 +18,25 @@ import numpy as np
 from mpmath.libmp import (fnan, finf, fninf, from_float, from_int, from_rational, fzero,
                           mpf_abs, mpf_cmp, mpf_sub)
 
-__all__ = ["make_context", "to_mp", "to_mp_array", "to_f64", "digits_of_agreement"]
+__all__ = ["make_context", "to_mp", "to_mp_array", "to_f64", "digits_of_agreement",
+           "more_guard", "GUARD_RETRIES"]
 
 #: Guard digits added to a requested precision for the working computation.
 GUARD_DIGITS = 10
+
+#: Reruns of a two-precision confirmation with more guard digits when the pair disagrees.
+GUARD_RETRIES = 2
+
+
+def more_guard(g, dps, agree):
+    """The guard for the rerun of a confirming pair (dps + g, dps + 2g digits) that agreed to
+    only ``agree`` of ``dps`` digits: twice the missing digits plus GUARD_DIGITS more.
+
+    >>> more_guard(10, 50, 43.9)
+    34
+    """
+    return g + 2 * math.ceil(dps - agree) + GUARD_DIGITS
+
 
 #: Precision of the comparison in :func:`digits_of_agreement` (beyond any working precision used here).
 _AGREEMENT_DPS = 1000

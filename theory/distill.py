@@ -25,7 +25,8 @@ import numpy as np
 from mpmath.libmp import fone, mpf_add, mpf_div, mpf_mul, mpf_shift, mpf_sum, to_float
 
 from . import _validate as V
-from ._mp import GUARD_DIGITS, digits_of_agreement, make_context, to_mp, to_mp_array
+from ._mp import (GUARD_DIGITS, GUARD_RETRIES, digits_of_agreement, make_context, more_guard,
+                  to_mp, to_mp_array)
 from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_raw
@@ -419,20 +420,16 @@ def _round_to(ctx, arr):
     return out
 
 
-#: Reruns of the confirming pair with more guard digits when they disagree.
-_GUARD_RETRIES = 2
-
-
 def _confirmed_mp(G, y, eps, dps, max_rounds, unit, r0sq, mem_rounds):
     """Run at dps + g and dps + 2g digits; accept only if they agree to dps digits (STYLE 7).
 
     g starts at :func:`_guard_digits` (kappa's digits); a trajectory whose late rounds
     cancel (||y_t|| within a few ulps of sqrt(K eps) amplifies rounding by r_t/(r_t - 1))
-    can disagree there, so the pair is rerun with more guard (up to :data:`_GUARD_RETRIES`
+    can disagree there, so the pair is rerun with more guard (up to :data:`GUARD_RETRIES`
     times, each adding twice the digits missing) before giving up."""
     scales = V.binary_exponent(G), V.binary_exponent(y)
     g = _guard_digits(G, scales[0])
-    for attempt in range(_GUARD_RETRIES + 1):
+    for attempt in range(GUARD_RETRIES + 1):
         lo = _run_mp(G, y, eps, max_rounds, unit, dps + g, None, r0sq, mem_rounds, scales)
         hi = _run_mp(G, y, eps, max_rounds, unit, dps + 2 * g, lo.c, r0sq, mem_rounds, scales)
         if lo.collapse_round != hi.collapse_round:
@@ -443,12 +440,12 @@ def _confirmed_mp(G, y, eps, dps, max_rounds, unit, r0sq, mem_rounds):
         agree = _agreement(lo, hi)
         if agree >= dps:
             break
-        if attempt == _GUARD_RETRIES:
+        if attempt == GUARD_RETRIES:
             raise PrecisionError(
                 f"the trajectory at {dps + g} digits agrees with the one at {dps + 2 * g} digits "
                 f"to only {agree:.1f} digits, fewer than the {dps} requested; the problem is "
                 f"too ill-conditioned for this precision: ask for fewer digits or more guard")
-        g += 2 * math.ceil(dps - agree) + GUARD_DIGITS
+        g = more_guard(g, dps, agree)
     ctx = make_context(dps)
     return Trajectory(c=_round_to(ctx, hi.c), norms=_round_to(ctx, hi.norms), B=_round_to(ctx, hi.B),
                       eigenvalues=_round_to(ctx, hi.eigenvalues),

@@ -38,7 +38,7 @@ import numpy as np
 
 import functools
 
-from theory._mp import digits_of_agreement, make_context, to_mp_array
+from theory._mp import GUARD_RETRIES, digits_of_agreement, make_context, more_guard, to_mp_array
 from theory.eigen import blas_threads, eigh_mp
 from theory.errors import PrecisionError
 
@@ -210,20 +210,20 @@ class _ExactEngine(Engine):
             return Run(None, self.accuracy_f64(inst), vals)
         g = self.guard(inst)
         # confirmed at two precisions; a pair that disagrees (cancellation the guard did not
-        # foresee) is rerun with more guard digits, as theory.self_distill does, at most twice
-        for attempt in range(3):
+        # foresee) is rerun with more guard digits, by theory.self_distill's rule
+        for attempt in range(GUARD_RETRIES + 1):
             lo = self.compute(inst, Arith(make_context(dps + g)))
             hi = self.compute(inst, Arith(make_context(dps + 2 * g)))
             agree, key = min(((digits_of_agreement(_flat(lo[k]), _flat(hi[k])), k)
                               for k in self.keys), default=(math.inf, None))
             if agree >= dps:
                 break
-            if attempt == 2:
+            if attempt == GUARD_RETRIES:
                 raise PrecisionError(
                     f"{self.name}: {key} at {dps + g} digits agrees with the one at "
                     f"{dps + 2 * g} digits to only {agree:.1f} digits, fewer than the {dps} "
                     f"requested; ask for fewer digits")
-            g += 2 * math.ceil(dps - agree) + 10
+            g = more_guard(g, dps, agree)
         ctx = make_context(dps)
         out = {k: _round(ctx, v) for k, v in hi.items()}
         with np.errstate(over="raise", invalid="raise", divide="raise"):
