@@ -90,6 +90,10 @@ class ExactUndecided(ArithmeticError):
         self.needs_bits = needs_bits
 
 
+class _TooLarge(ExactUndecided):
+    """A rational function of the expression exceeds the term cap (:data:`MAX_TERMS`)."""
+
+
 class ExactInconsistency(RuntimeError):
     """The enclosure of an expression holds no root of its annihilating polynomial: the
     expression does not describe the number the ball encloses (a fault of the model that
@@ -355,15 +359,49 @@ class _Ring:
         self.x = gens[-1]
         self.one = self.ctx.constant(1)
         self._memo = {}
+        self._squares = None  # {position of a square root's name: its radicand} (lazy)
 
     def constant(self, q):
         return self.ctx.constant(self.flint.fmpq(q.numerator, q.denominator))
 
+    def _square_roots(self):
+        """Names ``s`` with relation ``s*s - a``, ``a`` a polynomial in earlier names, by
+        position: their squares are folded into ``a`` as soon as they appear."""
+        if self._squares is None:
+            self._squares = {}
+            for v in self.names:
+                r = v.relation
+                if r is None or r.op != "-" or r.a.op != "*" or r.a.a is not r.a.b \
+                        or r.a.a.op != "v" or r.a.a.aux is not v:
+                    continue
+                A, B = self.convert(r.b)
+                if B.is_one() and A.degrees()[self.pos[v.index]] == 0:
+                    self._squares[self.pos[v.index]] = A
+        return self._squares
+
+    def _fold(self, P, i, A):
+        """P with every s^k (s the name at position i) replaced by A^(k // 2) s^(k % 2):
+        equal to P at the names' values, since s^2 = A there."""
+        parts = {}
+        for exps, c in P.to_dict().items():
+            e = list(exps)
+            h, e[i] = divmod(e[i], 2)
+            parts.setdefault(h, {})[tuple(e)] = c
+        return sum((self.ctx.from_dict(d) * A ** h for h, d in parts.items()), self.ctx.constant(0))
+
     def _reduce(self, N, D):
         if N.is_zero():
             return N, self.one
+        squares = self._square_roots() if self._squares is None or self._squares else {}
+        for i, A in squares.items():
+            if N.degrees()[i] >= 2:
+                N = self._fold(N, i, A)
+            if D.degrees()[i] >= 2:
+                D = self._fold(D, i, A)
+        if N.is_zero():
+            return N, self.one
         if len(N) > self.max_terms or len(D) > self.max_terms:
-            raise ExactUndecided(f"a rational function of the expression has more than "
+            raise _TooLarge(f"a rational function of the expression has more than "
                                  f"{self.max_terms} terms (the cap of exact decisions)")
         g = N.gcd(D)
         if not g.is_one():
@@ -405,7 +443,7 @@ class _Ring:
             N, D = self._get(n.a)
             k = n.aux
             if abs(k) * max(len(N), len(D)) > self.max_terms and (len(N) > 1 or len(D) > 1):
-                raise ExactUndecided(f"a power {k} of a rational function with "
+                raise _TooLarge(f"a power {k} of a rational function with "
                                      f"{max(len(N), len(D))} terms (the cap of exact "
                                      f"decisions)")
             if k >= 0:
@@ -428,7 +466,7 @@ class _Ring:
                 return self._reduce(N1 - N2, D1)
             return self._reduce(N1 * D2 - N2 * D1, D1 * D2)
         if max(len(N1), len(D1)) * max(len(N2), len(D2)) > 4 * self.max_terms:
-            raise ExactUndecided(f"a product of rational functions with {max(len(N1), len(D1))}"
+            raise _TooLarge(f"a product of rational functions with {max(len(N1), len(D1))}"
                                  f" and {max(len(N2), len(D2))} terms (the cap of exact "
                                  f"decisions)")
         if op == "*":
@@ -443,6 +481,10 @@ class _Ring:
         raise ValueError(f"unknown expression node {op!r}")
 
     def relation(self, var):
+        i = self.pos[var.index]
+        squares = self._square_roots()
+        if i in squares:  # s^2 - a, written out: converting it would fold s^2 into a
+            return self.gen[var.index] ** 2 - squares[i]
         N, _ = self.convert(var.relation)
         return N
 
@@ -463,7 +505,21 @@ def _sign_of_value(node, ball):
 # ------------------------------------------------------------------ the decision
 def _annihilator(node):
     """A non-zero univariate fmpz_poly q with q(value(node)) = 0, or the int 0 when the
-    expression is 0 identically, or modulo the relations of its names."""
+    expression is 0 identically, or modulo the relations of its names.  When its rational
+    function is too large to write out, the same on :func:`_generalise` d ``node``."""
+    try:
+        return _annihilator_of(node)
+    except _TooLarge as exc:
+        gen, count = _generalise(node)
+        if not count:
+            raise
+        try:
+            return _annihilator_of(gen)
+        except ExactUndecided:
+            raise exc from None
+
+
+def _annihilator_of(node):
     names = _names(node)
     estimate = 1
     for v in names:
@@ -530,6 +586,92 @@ def _annihilator(node):
             raise ExactUndecided(f"an intermediate polynomial has {len(P)} terms > {MAX_TERMS}")
         P = _squarefree(P)
     return _to_univariate(R, P)
+
+
+# ------------------------------------------------------------------ generalisation
+def _linear_forms(node):
+    """For every sub-expression of ``node`` that is a linear form in opaque names,
+    ``c_0 + sum_i c_i v_i`` (built by +, -, neg and products with rationals), that form as
+    ``{index or None: Fraction}`` (None: the constant); by node id.  Other nodes: absent."""
+    forms = {}
+    order, stack, seen = [], [(node, False)], set()
+    while stack:  # post-order: every node after all of its children
+        n, ready = stack.pop()
+        if ready:
+            order.append(n)
+            continue
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.append((n, True))
+        stack.extend((k, False) for k in _children(n) if id(k) not in seen)
+    for n in order:
+        f = None
+        if n.op == "c":
+            f = {None: n.aux}
+        elif n.op == "v" and n.aux.relation is None:
+            f = {n.aux.index: _ONE}
+        elif n.op in ("+", "-") and id(n.a) in forms and id(n.b) in forms:
+            f, sgn = dict(forms[id(n.a)]), (1 if n.op == "+" else -1)
+            for k, c in forms[id(n.b)].items():
+                f[k] = f.get(k, _ZERO) + sgn * c
+        elif n.op == "neg" and id(n.a) in forms:
+            f = {k: -c for k, c in forms[id(n.a)].items()}
+        elif n.op == "*":
+            for x, y in ((n.a, n.b), (n.b, n.a)):
+                if x.op == "c" and id(y) in forms:
+                    f = {k: x.aux * c for k, c in forms[id(y)].items()}
+                    break
+        if f is not None:
+            forms[id(n)] = {k: c for k, c in f.items() if c != 0}
+    return forms
+
+
+def _generalise(node):
+    """``(node', count)``: ``node`` with each maximal linear form of two or more opaque
+    names replaced by ``c_0 + s g``, ``g`` one of ``count`` fresh opaque names, one per form
+    up to scale (``s`` its first coefficient), the same wherever the same form occurs.
+
+    Sound for deciding: ``node'`` has the value of ``node`` when each fresh name takes the
+    value of its form, and every decision here holds for all values of opaque names (an
+    identity, or a relation eliminating only names with relations).  Deciding on ``node'``
+    finds fewer identities (the forms' expansions are forgotten); it is tried only where
+    ``node``'s rational function is too large to write out, e.g. projections ``u_j^T mu``
+    on opaque eigenvectors ``u_j`` (K terms each) squared and multiplied together."""
+    forms = _linear_forms(node)
+    fresh, memo = {}, {}
+
+    def name_of(f):
+        terms = sorted((k, c) for k, c in f.items() if k is not None)
+        s = terms[0][1]
+        key = tuple((k, c / s) for k, c in terms)
+        if key not in fresh:
+            fresh[key] = leaf(Var("linear form of " + ", ".join(f"#{k}" for k, _ in key)))
+        g = mul(const(s), fresh[key])
+        return add(const(f[None]), g) if f.get(None) else g
+
+    def rebuild(n):
+        if id(n) in memo:
+            return memo[id(n)]
+        f = forms.get(id(n))
+        if f is not None and sum(k is not None for k in f) >= 2:
+            out = name_of(f)
+        elif n.op in ("c", "v"):
+            out = n
+        else:
+            a = rebuild(n.a)
+            b = rebuild(n.b) if n.b is not None else None
+            out = n if (a is n.a and b is n.b) else Node(n.op, a, b, n.aux)
+        memo[id(n)] = out
+        return out
+
+    import sys
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))
+    try:
+        return rebuild(node), len(fresh)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _reduce_mod(N, rels):
