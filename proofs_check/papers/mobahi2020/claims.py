@@ -305,8 +305,12 @@ def _sparsify_monotone(strict_decrease):
 def _sparsify_rate(use_c_bar):
     """B_{t,k}/B_{t,j} <= rho_jk^t, rho_jk = (d_k/d_j)(c+d_j)/(c+d_k), c = d_min/(r_0-1).
 
-    All pairs d_j > d_k (distinct beyond rounding), vectorised with numpy (float64 arrays,
-    or object arrays of mpf, elementwise at their own precision).
+    All pairs d_j > d_k (distinct beyond rounding).  With phi = d/(c + d), rho_jk =
+    phi_k/phi_j and the margin of a pair is 1 - w_k/w_j, w = B_t/phi^t: the worst pair of
+    each j is the largest w_k with d_k < d_j (a prefix maximum).  On mpf trajectories that
+    is how it is computed, O(K) per round (mp's unbounded exponents hold phi^t); on float64
+    (where phi^t underflows) and balls (whose comparisons of equal w would be ties), every
+    pair, vectorised with numpy.
     """
     def evaluate(inst, traj, engine):
         a, r, kappa, d_min, d_max = _setup(inst, traj)
@@ -314,19 +318,27 @@ def _sparsify_rate(use_c_bar):
         if not r[0] > 1 or not d_min > 0:
             return Outcome(1.0, detail="no rounds or singular G (bound needs d_min > 0)")
         c_low = (d_max if use_c_bar else d_min) / (r[0] - 1)
+        tol = _eig_tol(traj)
+        # c_low = d/(r_0 - 1) carries r_0/(r_0 - 1) times the rounding of r_0, and rho^t
+        # t times rho's: the margin's condition (an exact tie at r_0 = 1.0005 came out
+        # -1.2e-48 at 50 digits)
+        cond = max(1, traj.collapse_round) * float(r[0] / (r[0] - 1))
+        if hasattr(d[-1], "_mpf_"):
+            return _sparsify_rate_prefix(traj, d, c_low, tol, cond)
         kk, jj = np.triu_indices(len(d), 1)  # k < j, d ascending
-        keep = np.array([d[j] - d[k] > _eig_tol(traj) for k, j in zip(kk, jj)], dtype=bool)
+        keep = np.array([d[j] - d[k] > tol for k, j in zip(kk, jj)], dtype=bool)
         kk, jj = kk[keep], jj[keep]
         if kk.size == 0:
             return Outcome(1.0, detail="no pair of distinct eigenvalues")
         rho = (d[kk] / d[jj]) * (c_low + d[jj]) / (c_low + d[kk])
         worst, tight, detail = None, None, ""
         for t in range(1, traj.collapse_round + 1):
-            B = traj.B[t]
+            B = np.asarray(traj.B[t])
             # float64 resolves B only down to ~sqrt(u) of its largest entry (see
             # _sparsify_monotone); the mp engine checks every pair
             floor = 0 if traj.dps is not None else 1.5e-8 * float(max(B))
-            ok = np.array([B[k] > floor and B[j] > floor for k, j in zip(kk, jj)], dtype=bool)
+            above = np.array([b > floor for b in B], dtype=bool)
+            ok = above[kk] & above[jj]
             if not ok.any():
                 continue
             bound = rho[ok] ** t
@@ -335,16 +347,54 @@ def _sparsify_rate(use_c_bar):
             i = int(np.argmin(m))
             if worst is None or m[i] < worst:
                 worst = m[i]
-                detail = (f"t = {t}, d_k = {float(d[kk[ok]][i]):.6g}, d_j = {float(d[jj[ok]][i]):.6g}: "
-                          f"B ratio {float(ratio[i]):.6g} vs rho^t {float(bound[i]):.6g}")
+                detail = _rate_detail(t, d[kk[ok]][i], d[jj[ok]][i], ratio[i], bound[i])
             tt = max(float(v) for v in ratio / bound)
             tight = tt if tight is None else max(tight, tt)
-        # c_low = d/(r_0 - 1) carries r_0/(r_0 - 1) times the rounding of r_0, and rho^t
-        # t times rho's: the margin's condition (an exact tie at r_0 = 1.0005 came out
-        # -1.2e-48 at 50 digits)
-        cond = max(1, traj.collapse_round) * float(r[0] / (r[0] - 1))
         return Outcome(worst if worst is not None else 1.0, tight, detail, cond=cond)
     return evaluate
+
+
+def _rate_detail(t, dk, dj, ratio, bound):
+    return (f"t = {t}, d_k = {float(dk):.6g}, d_j = {float(dj):.6g}: B ratio "
+            f"{float(ratio):.6g} vs rho^t {float(bound):.6g}")
+
+
+def _sparsify_rate_prefix(traj, d, c_low, tol, cond):
+    """The margin of :func:`_sparsify_rate` on an mpf trajectory, by prefix maxima of w."""
+    K = len(d)
+    phi = [v / (c_low + v) for v in d]
+    # below[j]: the number of eigenvalues d_k < d_j - tol (d ascending): the k paired with j
+    below, k0 = [], 0
+    for j in range(K):
+        while k0 < j and d[j] - d[k0] > tol:
+            k0 += 1
+        below.append(k0)
+    if not any(below):
+        return Outcome(1.0, detail="no pair of distinct eigenvalues")
+    power = [v ** 0 for v in phi]  # phi^t
+    worst, detail = None, ""
+    for t in range(1, traj.collapse_round + 1):
+        B = traj.B[t]
+        power = [p * f for p, f in zip(power, phi)]
+        best, arg, prefix = None, None, []  # prefix[i]: argmax of w_k over k < i with B_k > 0
+        for i in range(K):
+            prefix.append(arg)
+            if B[i] > 0:
+                w = B[i] / power[i]
+                if best is None or w > best:
+                    best, arg = w, i
+        for j in range(K):
+            k = prefix[below[j]] if below[j] else None
+            if k is None or not B[j] > 0:
+                continue
+            ratio, bound = B[k] / B[j], power[k] / power[j]
+            m = 1 - ratio / bound
+            if worst is None or m < worst:
+                worst = m
+                detail = _rate_detail(t, d[k], d[j], ratio, bound)
+    if worst is None:
+        return Outcome(1.0, None, "", cond=cond)
+    return Outcome(worst, float(1 - worst), detail, cond=cond)
 
 
 # ---------------------------------------------------------------- not_early_stopping
