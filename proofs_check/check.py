@@ -151,6 +151,15 @@ class ResultCache:
             raise val
         return val
 
+    def agreement(self, engine, inst, f_res, m_res):
+        """``engine.agreement(f_res, m_res)`` (digits), computed once per instance and
+        precision: every claim on the instance reports it, and on a long trajectory it is
+        an mp pass over every round."""
+        key = self.key(engine, inst) + ("agreement", result_dps(m_res))
+        if key not in self._store:
+            self._store[key] = engine.agreement(f_res, m_res)
+        return self._store[key]
+
 
 #: Former name of :class:`ResultCache` (it caches any engine's results now).
 TrajectoryCache = ResultCache
@@ -284,7 +293,7 @@ def _decide(claim, inst, cache, dps, force_mp):
                         f"{why}")
     m_res = cache.get(engine, inst, dps)
     m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
-    digits = engine.agreement(f_res, m_res)
+    digits = cache.agreement(engine, inst, f_res, m_res)
     res = InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
                          _as_float(m_out.tightness), m_out.detail, digits,
                          f64_contradicted=conclusive and (f_holds != m_holds))

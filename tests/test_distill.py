@@ -207,3 +207,27 @@ def test_collapse_round_flagged_uncertain_next_to_the_threshold():
     y = targets(10)
     tr = self_distill(G, y, float(y @ y) / 10 * (1 - 1e-15))  # ||y||^2 / (K eps) - 1 ~ 1e-15
     assert not tr.collapse_round_certain
+
+
+@pytest.mark.parametrize("dps", [None, 30])
+@pytest.mark.parametrize("classes", [1, 3])
+def test_one_round_of_y_equals_the_row_of_every_round(dps, classes):
+    # y_round(t) computes y_t alone; y computes every round: equal (mp: entry by entry, the
+    # same rounding), for one or several classes, including t = 0, T and -1
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((5, 5))
+    G = A @ A.T + 0.1 * np.eye(5)
+    y = rng.standard_normal(5) if classes == 1 else rng.standard_normal((5, classes))
+    eps = 0.02 * float(np.sum(y * y)) / 5
+    lazy = self_distill(G, y, eps, dps=dps)
+    full = self_distill(G, y, eps, dps=dps)
+    T = full.collapse_round
+    assert T >= 2
+    for t in (0, 1, T // 2, T, -1):
+        a, b = np.asarray(lazy.y_round(t)), np.asarray(full.y[t])
+        if dps is None:  # einsum and dot may sum in another order: K u of the largest entry
+            assert np.allclose(a, b, rtol=0, atol=5 * 2.0 ** -52 * np.abs(b).max())
+        else:
+            assert np.array_equal(a, b)
+    with pytest.raises(IndexError):
+        lazy.y_round(T + 1)

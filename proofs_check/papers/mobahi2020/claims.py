@@ -82,7 +82,7 @@ def _threshold(predict_nonzero):
         # a non-zero feasible point with the constraint active.
         actual_nonzero = s > 1
         if actual_nonzero:
-            fit = traj.y[1]
+            fit = traj.y_round(1)
             resid = _sq(np.asarray(traj.y0, dtype=object) - np.asarray(fit, dtype=object))
             active = abs(resid / (inst.K * inst.eps) - 1)
             actual_nonzero = _sq(fit) > 0 and active < 1e-6
@@ -101,7 +101,7 @@ def _closed_form(kind):
         K = len(y)
         opt = slsqp_fit_f64(G, y, inst.eps)
         if kind == "true":
-            pred = np.array([float(v) for v in traj.y[1]])
+            pred = np.array([float(v) for v in traj.y_round(1)])
         else:
             from scipy.optimize import brentq
             budget = inst.eps if kind == "eps_not_Keps" else K * inst.eps
@@ -135,7 +135,7 @@ def _closed_form_domain(tier, seed):
 def _secular_grid(inst, traj, t, n_grid=80):
     """phi(c) - K eps on a log grid of c around c_t, phi by dense solves in the original
     basis (float64, independent of the engine's eigenbasis Newton iteration)."""
-    y_t = np.asarray(traj.y[t], dtype=float)
+    y_t = np.asarray(traj.y_round(t), dtype=float)
     grid = float(traj.c[t]) * np.logspace(-4, 4, n_grid)
     f = np.array([secular_residual_f64(inst.G, y_t, c, inst.eps) for c in grid])
     return f, f.max() + inst.K * inst.eps
@@ -469,7 +469,7 @@ def _multiclass(mutant):
         ms, detail = [], ""
         T = traj.collapse_round
         for t in range(min(T, 3)):
-            Yt = np.asarray(traj.y[t], dtype=float)
+            Yt = np.asarray(traj.y_round(t), dtype=float)
             c = float(traj.c[t])
             if mutant:
                 tr_col = engine.distill(inst.G, Yt[:, 0], inst.eps, max_rounds=1)
