@@ -127,6 +127,10 @@ class BallTrajectory:
                 out[t] = [Ball(b.v, b.prec, e) for b, e in zip(out[t], self.model.y_row(t))]
         return out
 
+    def y_round(self, t):
+        """y_t, as ``y[t]`` (the :meth:`theory.Trajectory.y_round` contract)."""
+        return self.y[t]
+
     @property
     def exact(self):
         """True when the numbers carry exact expressions (``exact=True``)."""

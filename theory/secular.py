@@ -26,7 +26,7 @@ import functools
 import math
 
 import numpy as np
-from mpmath.libmp import fone, mpf_add, mpf_cmp, mpf_div, mpf_mul, mpf_sum
+from mpmath.libmp import BACKEND, fone, from_man_exp, mpf_add, mpf_cmp, mpf_div, mpf_mul, mpf_sum
 
 from ._validate import EPS64
 from .errors import InfeasibleError, InputError, PrecisionError
@@ -180,9 +180,60 @@ def secular_root_raw(ctx, w2, d, target, s_guess=None):
         return inv_root - inv_a, inv_root ** 3 * mk(mpf_sum(dv, prec, _RND))
 
     s0 = ctx.mpf(s_guess) if s_guess is not None and lo < s_guess < hi else lo
+    if _gmpy() is not None:
+        return _newton_gmpy(prec, wp, dp, w0r, target._mpf_, lo._mpf_, hi._mpf_, s0._mpf_)
     # stop when the step is below 16 ulps: Newton is quadratic, the next step would be far below
     s = _newton_bracketed(F, lo, hi, s0, ctx.ldexp(1, 4 - prec), 200 + 2 * prec)
     return mpf_div(fone, s._mpf_, prec, _RND)
+
+
+@functools.lru_cache(maxsize=None)
+def _gmpy():
+    """gmpy2, when mpmath runs on it (the ``fast`` extra): MPFR numbers at ``prec`` bits,
+    rounded to nearest, are the same arithmetic as libmp's at ``prec`` bits (each operation
+    correctly rounded; sums exact before one rounding), computed in C."""
+    if BACKEND != "gmpy":
+        return None
+    import gmpy2
+    return gmpy2
+
+
+def _newton_gmpy(prec, wp, dp, w0, target, lo, hi, s0):
+    """The Newton iteration of :func:`secular_root_raw` on MPFR numbers (the same operations
+    in the same order, each rounded to ``prec`` bits), from and to raw libmp values."""
+    g = _gmpy()
+    with g.context(precision=prec, round=g.RoundToNearest):
+        W, D = [_mpfr(g, v) for v in wp], [_mpfr(g, v) for v in dp]
+        one = g.mpfr(1)
+        w0 = _mpfr(g, w0)
+        inv_a = one / g.sqrt(_mpfr(g, target))
+        fsum = g.fsum
+
+        def F(s):
+            v2, dv = [w0], []
+            for wk, dk in zip(W, D):
+                q = one + s * dk
+                v = wk / (q * q)
+                v2.append(v)
+                dv.append(v * dk / q)
+            inv_root = one / g.sqrt(fsum(v2))
+            return inv_root - inv_a, inv_root ** 3 * fsum(dv)
+
+        s = _newton_bracketed(F, _mpfr(g, lo), _mpfr(g, hi), _mpfr(g, s0),
+                              g.mul_2exp(one, 4 - prec), 200 + 2 * prec)
+        man, exp = (one / s).as_mantissa_exp()
+    return from_man_exp(int(man), int(exp), prec, _RND)
+
+
+def _mpfr(g, raw):
+    """A raw libmp value as an MPFR number (exact: its mantissa has at most prec bits)."""
+    sign, man, exp, _ = raw
+    if not man:
+        if exp:
+            raise PrecisionError("a non-finite value reached the secular solve")
+        return g.mpfr(0)
+    x = g.mul_2exp(g.mpfr(man), exp)
+    return -x if sign else x
 
 
 _RND = "n"

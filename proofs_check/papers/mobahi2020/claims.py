@@ -283,22 +283,23 @@ def _sparsify_monotone(strict_decrease):
     def evaluate(inst, traj, engine):
         d = traj.eigenvalues
         idx = _distinct_pairs(d, _eig_tol(traj))
-        ms, detail, best = [], "no pair of distinct positive eigenvalues", None
+        detail, best = "no pair of distinct positive eigenvalues", None
+        used = sorted(set(idx) | {i + 1 for i in idx})
         for t in range(traj.collapse_round):
             Bt, Bn = traj.B[t], traj.B[t + 1]
             # float64 resolves B entries only down to ~sqrt(u) of the largest: entries below
             # carry no correct digit of their ratios; the mp engine checks every pair
             floor = 0 if traj.dps is not None else 1.5e-8 * float(max(Bn))
+            a = {i: Bn[i] / Bt[i] for i in used if Bt[i] > floor and Bn[i] > floor}
             for i in idx:
-                if not (Bt[i] > floor and Bt[i + 1] > floor and Bn[i] > floor and Bn[i + 1] > floor):
+                if i not in a or i + 1 not in a:
                     continue
-                q = (Bn[i] / Bt[i]) / (Bn[i + 1] / Bt[i + 1])  # ratio_{t+1}/ratio_t
+                q = a[i] / a[i + 1]  # ratio_{t+1}/ratio_t
                 m = (1 - q) if strict_decrease else (q - 1)
-                ms.append(m)
                 if best is None or m <= best:  # the running minimum
                     best = m
                     detail = f"t = {t}, d = ({float(d[i]):.6g}, {float(d[i + 1]):.6g}): ratio change {float(q):.12g}"
-        return Outcome(_nonempty(ms), detail=detail)
+        return Outcome(best if best is not None else 1.0, detail=detail)
     return evaluate
 
 
