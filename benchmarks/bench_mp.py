@@ -70,16 +70,25 @@ def per_round(K=100, dps=50, repeat=3):
     """Cost of one round: the slope of the engine's time between two budgets eps on the same
     G and y (the eigendecomposition, paid once per instance, cancels), for the mp engine at
     ``dps`` digits (both confirming runs) and for float64; best of ``repeat``."""
+    import theory.secular as secular
     G, y, _ = problem(K)
     sq = float(y @ y)
     out = {}
-    for label, kw in (("float64", {}), (f"mp {dps}", {"dps": dps})):
-        pts = []
-        for rel in (2e-2, 1e-3):
-            t, tr = _timed(lambda: self_distill(G, y, rel * sq / K, **kw), repeat)
-            pts.append((tr.collapse_round, t))
-        (T1, t1), (T2, t2) = pts
-        out[label] = ((t2 - t1) / (T2 - T1), T1, T2, t2)
+    mpfr = secular._gmpy
+    runs = [("float64", {}, mpfr), (f"mp {dps}", {"dps": dps}, mpfr)]
+    if mpfr() is not None:  # the same engine with the secular Newton on libmp (no gmpy2 C path)
+        runs.append((f"mp {dps} libmp", {"dps": dps}, lambda: None))
+    try:
+        for label, kw, backend in runs:
+            secular._gmpy = backend
+            pts = []
+            for rel in (2e-2, 1e-3):
+                t, tr = _timed(lambda: self_distill(G, y, rel * sq / K, **kw), repeat)
+                pts.append((tr.collapse_round, t))
+            (T1, t1), (T2, t2) = pts
+            out[label] = ((t2 - t1) / (T2 - T1), T1, T2, t2)
+    finally:
+        secular._gmpy = mpfr
     return out
 
 
@@ -108,9 +117,10 @@ def main(quick=False):
     print("\nper round at K = 100 (slope between two budgets: the eigendecomposition cancels)")
     rows = per_round(100, 50, 1 if quick else 3)
     f64 = rows["float64"][0]
-    print(f"{'engine':>8} {'T1':>4} {'T2':>4} {'ms/round':>9} {'x float64':>10} {'ms/round incl. eig':>19}")
+    print(f"{'engine':>14} {'T1':>4} {'T2':>4} {'ms/round':>9} {'x float64':>10} "
+          f"{'ms/round incl. eig':>19}")
     for label, (slope, T1, T2, t2) in rows.items():
-        print(f"{label:>8} {T1:>4} {T2:>4} {slope * 1e3:>9.3f} {slope / f64:>9.0f}x "
+        print(f"{label:>14} {T1:>4} {T2:>4} {slope * 1e3:>9.3f} {slope / f64:>9.0f}x "
               f"{t2 / T2 * 1e3:>19.3f}")
     print("target: mp <= 5 ms per round at K = 100 and 50 digits (both confirming runs)")
     print("\nscaling with digits at K = 100")

@@ -19,6 +19,7 @@ from mpmath.libmp import (fnan, finf, fninf, from_float, from_int, from_rational
                           mpf_abs, mpf_cmp, mpf_sub)
 
 __all__ = ["make_context", "to_mp", "to_mp_array", "to_f64", "digits_of_agreement",
+           "rows_agreement",
            "more_guard", "GUARD_RETRIES"]
 
 #: Guard digits added to a requested precision for the working computation.
@@ -140,16 +141,27 @@ def digits_of_agreement(a, b, scale=None):
                 wide = wide or make_context(_AGREEMENT_DPS)
                 r = to_mp(wide, v)._mpf_
             raw.append(r)
+    extremes = _raw_extremes(raw_a, raw_b)
+    return 0.0 if extremes is None else _digits(*extremes, scale)
+
+
+def _raw_extremes(raw_a, raw_b):
+    """(max |x - y|, max(|x|, |y|)) over pairs of raw values, exactly; None if any is not
+    finite."""
     err, mag = fzero, fzero
     for x, y in zip(raw_a, raw_b):
         d = mpf_abs(mpf_sub(x, y))
         if d in _NONFINITE or x in _NONFINITE or y in _NONFINITE:
-            return 0.0
+            return None
         if mpf_cmp(d, err) > 0:
             err = d
         for m in (mpf_abs(x), mpf_abs(y)):
             if mpf_cmp(m, mag) > 0:
                 mag = m
+    return err, mag
+
+
+def _digits(err, mag, scale=None):
     ctx = _LOG_CTX
     s = ctx.mpf(scale) if scale is not None else ctx.make_mpf(mag)
     err = ctx.make_mpf(err)
@@ -160,3 +172,59 @@ def digits_of_agreement(a, b, scale=None):
     # the logarithm needs only a few digits; mpf keeps the exponent range, so ratios below
     # 1e-308 do not underflow
     return float(-ctx.log10(err / s))
+
+
+#: Binary exponents inside which float64 holds an mpf's nearest double with relative error
+#: at most 2^-53 (normal numbers, away from overflow).
+_SAFE_EXP = 1000
+
+
+def rows_agreement(a, b):
+    """``[digits_of_agreement(a[i], b[i]) for each row i]`` of two 2-D arrays, the same
+    numbers; fast when one is float64 and the other holds mpf (a float64 trajectory against
+    its mp confirmation).
+
+    Fast path: the mpf entries are rounded to doubles ``b~`` (relative error below 2^-51
+    whatever mpmath's rounding mode), ``D = |a - b~|`` locates each row's candidates for the largest error and the
+    largest magnitude (every entry within the rounding bounds of the maximum), and only
+    those are compared exactly as :func:`digits_of_agreement` does; rows with non-finite,
+    zero-rounded or out-of-range entries take the exact route whole.
+
+    >>> import numpy as np
+    >>> from theory._mp import make_context
+    >>> ctx = make_context(30)
+    >>> m = np.array([[ctx.mpf(1) / 3, ctx.mpf(2)], [ctx.mpf(5), ctx.mpf(7)]], dtype=object)
+    >>> f = np.array([[1 / 3, 2.0], [5.0, 7.0 + 2 ** -40]])
+    >>> [round(v, 6) for v in rows_agreement(f, m)] == [round(digits_of_agreement(x, y), 6)
+    ...                                                  for x, y in zip(f, m)]
+    True
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype == object and b.dtype == np.float64:
+        a, b = b, a
+    if a.ndim != 2 or a.shape != b.shape or a.dtype != np.float64 or b.dtype != object \
+            or not all(type(v).__name__ == "mpf" for v in b.reshape(-1).tolist()):
+        return [digits_of_agreement(x, y) for x, y in zip(a, b)]
+    bf = np.array([float(v) for v in b.reshape(-1).tolist()], dtype=np.float64).reshape(b.shape)
+    with np.errstate(all="ignore"):
+        absb = np.abs(bf)
+        fine = np.isfinite(a) & np.isfinite(bf) & (absb < 2.0 ** _SAFE_EXP) \
+            & ((absb > 2.0 ** -_SAFE_EXP) | (bf == 0))
+        zero = bf == 0
+        fine &= ~zero | np.array([not v._mpf_[1] for v in b.reshape(-1).tolist()]).reshape(b.shape)
+        safe = fine.all(axis=1)
+        D = np.abs(a - bf)
+        u = 2.0 ** -51 * (absb + D)  # bounds |true error - D|: b's rounding and D's
+        lo, hi = D - u, D + u
+        absa = np.abs(a)
+        mlo, mhi = np.maximum(absa, absb * (1 - 2.0 ** -51)), np.maximum(absa, absb * (1 + 2.0 ** -51))
+    out = []
+    for i in range(a.shape[0]):
+        if not safe[i]:
+            out.append(digits_of_agreement(a[i], b[i]))
+            continue
+        cand = np.flatnonzero((hi[i] >= lo[i].max()) | (mhi[i] >= mlo[i].max()))
+        extremes = _raw_extremes([from_float(float(a[i, j])) for j in cand],
+                                 [b[i, j]._mpf_ for j in cand])
+        out.append(0.0 if extremes is None else _digits(*extremes))
+    return out

@@ -26,7 +26,7 @@ from mpmath.libmp import fone, mpf_add, mpf_div, mpf_mul, mpf_shift, mpf_sum, to
 
 from . import _validate as V
 from ._mp import (GUARD_DIGITS, GUARD_RETRIES, digits_of_agreement, make_context, more_guard,
-                  to_mp, to_mp_array)
+                  rows_agreement, to_mp, to_mp_array)
 from .eigen import eigh_mp
 from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
 from .secular import secular_root_f64, secular_root_raw
@@ -428,9 +428,8 @@ def trajectory_agreement(a, b):
     """
     if a.collapse_round != b.collapse_round:
         return 0.0
-    parts = [digits_of_agreement(a.c, b.c), digits_of_agreement(a.norms, b.norms)]
-    parts += [digits_of_agreement(x, z) for x, z in zip(a.B, b.B)]
-    return min(parts)
+    parts = rows_agreement(a.c[None], b.c[None]) + rows_agreement(a.norms[None], b.norms[None])
+    return min(parts + rows_agreement(a.B, b.B))
 
 
 def _agreement(lo, hi):

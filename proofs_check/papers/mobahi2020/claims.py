@@ -349,7 +349,8 @@ def _sparsify_rate(use_c_bar):
             if worst is None or m[i] < worst:
                 worst = m[i]
                 detail = _rate_detail(t, d[kk[ok]][i], d[jj[ok]][i], ratio[i], bound[i])
-            tt = max(float(v) for v in ratio / bound)
+            q = ratio / bound
+            tt = float(np.max(q)) if q.dtype != object else max(float(v) for v in q)
             tight = tt if tight is None else max(tight, tt)
         return Outcome(worst if worst is not None else 1.0, tight, detail, cond=cond)
     return evaluate
@@ -361,7 +362,8 @@ def _rate_detail(t, dk, dj, ratio, bound):
 
 
 def _sparsify_rate_prefix(traj, d, c_low, tol, cond):
-    """The margin of :func:`_sparsify_rate` on an mpf trajectory, by prefix maxima of w."""
+    """The margin of :func:`_sparsify_rate` on an mpf trajectory, by prefix maxima of w: per
+    round the largest q = w_k/w_j over pairs (margin 1 - q), one division per entry."""
     K = len(d)
     phi = [v / (c_low + v) for v in d]
     # below[j]: the number of eigenvalues d_k < d_j - tol (d ascending): the k paired with j
@@ -373,29 +375,29 @@ def _sparsify_rate_prefix(traj, d, c_low, tol, cond):
     if not any(below):
         return Outcome(1.0, detail="no pair of distinct eigenvalues")
     power = [v ** 0 for v in phi]  # phi^t
-    worst, detail = None, ""
+    top, where = None, None  # the largest q and its (t, k, j)
     for t in range(1, traj.collapse_round + 1):
         B = traj.B[t]
         power = [p * f for p, f in zip(power, phi)]
-        best, arg, prefix = None, None, []  # prefix[i]: argmax of w_k over k < i with B_k > 0
+        w = [b / p if b > 0 else None for b, p in zip(B, power)]
+        best, arg, prefix = None, None, []  # prefix[i]: argmax of w_k over k < i (w_k > 0)
         for i in range(K):
             prefix.append(arg)
-            if B[i] > 0:
-                w = B[i] / power[i]
-                if best is None or w > best:
-                    best, arg = w, i
+            if w[i] is not None and (best is None or w[i] > best):
+                best, arg = w[i], i
         for j in range(K):
             k = prefix[below[j]] if below[j] else None
-            if k is None or not B[j] > 0:
+            if k is None or w[j] is None:
                 continue
-            ratio, bound = B[k] / B[j], power[k] / power[j]
-            m = 1 - ratio / bound
-            if worst is None or m < worst:
-                worst = m
-                detail = _rate_detail(t, d[k], d[j], ratio, bound)
-    if worst is None:
+            q = w[k] / w[j]
+            if top is None or q > top:
+                top, where = q, (t, k, j)
+    if top is None:
         return Outcome(1.0, None, "", cond=cond)
-    return Outcome(worst, float(1 - worst), detail, cond=cond)
+    t, k, j = where
+    B = traj.B[t]
+    detail = _rate_detail(t, d[k], d[j], B[k] / B[j], (phi[k] / phi[j]) ** t)
+    return Outcome(1 - top, float(top), detail, cond=cond)
 
 
 # ---------------------------------------------------------------- not_early_stopping
