@@ -56,3 +56,11 @@ def test_rows_agreement_on_trajectories(K, rel):
     assert f.collapse_round == m.collapse_round >= 2
     got = rows_agreement(f.B, m.B)
     assert got == [digits_of_agreement(x, z) for x, z in zip(f.B, m.B)]
+
+
+def test_rows_agreement_of_empty_rows():
+    # a trajectory collapsed at round 0 has no c_t: the row is empty, as in digits_of_agreement
+    ctx = make_context(20)
+    assert rows_agreement(np.zeros((1, 0)), np.empty((1, 0), dtype=object)) == [math.inf]
+    assert rows_agreement(np.zeros((0, 3)), np.empty((0, 3), dtype=object)) == []
+    assert rows_agreement(np.ones((1, 1)), np.array([[ctx.one]], dtype=object)) == [math.inf]

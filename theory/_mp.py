@@ -202,7 +202,8 @@ def rows_agreement(a, b):
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype == object and b.dtype == np.float64:
         a, b = b, a
-    if a.ndim != 2 or a.shape != b.shape or a.dtype != np.float64 or b.dtype != object \
+    if a.size == 0 or a.ndim != 2 or a.shape != b.shape or a.dtype != np.float64 \
+            or b.dtype != object \
             or not all(type(v).__name__ == "mpf" for v in b.reshape(-1).tolist()):
         return [digits_of_agreement(x, y) for x, y in zip(a, b)]
     bf = np.array([float(v) for v in b.reshape(-1).tolist()], dtype=np.float64).reshape(b.shape)
@@ -211,7 +212,8 @@ def rows_agreement(a, b):
         fine = np.isfinite(a) & np.isfinite(bf) & (absb < 2.0 ** _SAFE_EXP) \
             & ((absb > 2.0 ** -_SAFE_EXP) | (bf == 0))
         zero = bf == 0
-        fine &= ~zero | np.array([not v._mpf_[1] for v in b.reshape(-1).tolist()]).reshape(b.shape)
+        exact_zero = np.array([not v._mpf_[1] for v in b.reshape(-1).tolist()], dtype=bool)
+        fine &= ~zero | exact_zero.reshape(b.shape)
         safe = fine.all(axis=1)
         D = np.abs(a - bf)
         u = 2.0 ** -51 * (absb + D)  # bounds |true error - D|: b's rounding and D's
