@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory.errors import ProofsCheckError
+from theory.errors import PrecisionError, ProofsCheckError
 
 from .claim import RELATIONS, Outcome
 from .decision import MAX_ABSORBED, tolerance, valid_cond
@@ -429,7 +429,9 @@ def instance_record(claim, inst, index, cache, dps):
         rec = InstanceRecord(index, "ok", res, bool(out.witness))
     except Skipped as exc:
         rec = InstanceRecord(index, "skipped", message=f"{inst.id}: {exc}")
-    except Undecided as exc:
+    except (Undecided, PrecisionError) as exc:
+        # PrecisionError: the mp engine's two precisions disagree (an exact tie such as
+        # ||y_t||^2 = K eps at collapse): numbers cannot decide it, which is not a fault
         rec = InstanceRecord(index, "undecided", message=f"{inst.id}: {exc}")
     except ProofsCheckError as exc:
         rec = InstanceRecord(index, "error", message=f"{inst.id}: {exc}")

@@ -208,3 +208,25 @@ def test_an_expected_refuted_reading_succeeds_only_when_refuted_in_mp(capsys):
     doc = json.loads(to_json([false_reading, true_reading], [r, r2], {}))
     assert doc["claims"][0]["refutes_published_reading"] is True
     assert doc["summary"]["readings_refuted"] == 1 and doc["summary"]["ok"] is False
+
+
+def test_an_exact_collapse_tie_that_mp_cannot_decide_is_undecided_not_an_error():
+    # an exact family (eigenvalues and targets exact binary numbers, one weighted level) at
+    # eps/10 has ||y_9||^2 = K eps exactly: the mp engine's two precisions round the
+    # collapse test differently (PrecisionError); the instance is undecided, never verified
+    # and not a fault of the claim
+    from proofs_check.check import full_domain
+    from proofs_check.registry import select
+    near = select(["mobahi2020.near_interpolation"])[0]
+    inst = next(i for i in full_domain(near, "full", 0)
+                if i.id == "aligned:ab-K5-4+1-kappa1.1e+12-orthogonal_bottom-eps0.1")
+
+    def at_tenth(i, traj, tools):
+        tr = tools.distill(i.G, i.y, i.eps / 10)
+        return Outcome(float(tr.collapse_round), detail=f"T = {tr.collapse_round}")
+
+    claim = _claim(at_tenth, domain=lambda tier, seed: [inst])
+    claim = Claim(**{**claim.__dict__, "mp_instances": 1})
+    r = check_claim(claim, dps=50)
+    assert r.status == "undecided" and r.undecided == 1 and r.errors == 0 and not r.ok
+    assert "within rounding of K*eps" in r.message
