@@ -70,17 +70,18 @@ def per_round(K=100, dps=50, repeat=3):
     """Cost of one round: the slope of the engine's time between two budgets eps on the same
     G and y (the eigendecomposition, paid once per instance, cancels), for the mp engine at
     ``dps`` digits (both confirming runs) and for float64; best of ``repeat``."""
+    import theory.distill as distill
     import theory.secular as secular
     G, y, _ = problem(K)
     sq = float(y @ y)
     out = {}
     mpfr = secular._gmpy
     runs = [("float64", {}, mpfr), (f"mp {dps}", {"dps": dps}, mpfr)]
-    if mpfr() is not None:  # the same engine with the secular Newton on libmp (no gmpy2 C path)
+    if mpfr() is not None:  # the same engine with its round loop on libmp (no MPFR C path)
         runs.append((f"mp {dps} libmp", {"dps": dps}, lambda: None))
     try:
         for label, kw, backend in runs:
-            secular._gmpy = backend
+            secular._gmpy = distill._gmpy = backend
             pts = []
             for rel in (2e-2, 1e-3):
                 t, tr = _timed(lambda: self_distill(G, y, rel * sq / K, **kw), repeat)
@@ -88,7 +89,7 @@ def per_round(K=100, dps=50, repeat=3):
             (T1, t1), (T2, t2) = pts
             out[label] = ((t2 - t1) / (T2 - T1), T1, T2, t2)
     finally:
-        secular._gmpy = mpfr
+        secular._gmpy = distill._gmpy = mpfr
     return out
 
 

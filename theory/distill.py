@@ -28,8 +28,9 @@ from . import _validate as V
 from ._mp import (GUARD_DIGITS, GUARD_RETRIES, digits_of_agreement, make_context, more_guard,
                   rows_agreement, to_mp, to_mp_array)
 from .eigen import eigh_mp
-from .errors import InputError, PrecisionError, ResourceError, RoundsExceededError
-from .secular import secular_root_f64, secular_root_raw
+from .errors import InfeasibleError, InputError, PrecisionError, ResourceError, RoundsExceededError
+from .secular import (_gmpy, _mpfr, newton_mpfr, raw_of_mpfr, secular_bracket, secular_root_f64,
+                      secular_root_raw)
 
 __all__ = ["Trajectory", "self_distill", "trajectory_agreement", "DEFAULT_MAX_ROUNDS_F64",
            "DEFAULT_MAX_ROUNDS_MP", "F64_MAX_K", "MP_MAX_SECONDS", "MEMORY_BUDGET_BYTES",
@@ -375,6 +376,13 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess, r0sq, mem_rounds, sc
     d_f = np.array([to_float(mpf_shift(v, -eG)) for v in rd])
     sq = ctx.fsum(v * v for v in ym.reshape(-1))
     one = np.array([ctx.one] * K, dtype=object)
+    if _gmpy() is not None:
+        cs, Bs, norms = _rounds_mpfr(ctx, w2, rd, sq, target, c_guess, d_f, scales, max_rounds,
+                                     mem_rounds, r0sq, work_dps)
+        return Trajectory(c=np.array(cs, dtype=object), norms=np.array(norms, dtype=object),
+                          B=np.array([one] + Bs, dtype=object), eigenvalues=d, eigenvectors=Q,
+                          z0=z0, y0=ym, collapse_round=len(cs), eps=eps, dps=work_dps,
+                          method=eig.method)
     norms, cs, Bs, B = [ctx.sqrt(sq)], [], [one], [fone] * K
     while sq > target:
         t = len(cs)
@@ -404,6 +412,75 @@ def _run_mp(G, y, eps, max_rounds, unit, work_dps, c_guess, r0sq, mem_rounds, sc
     return Trajectory(c=np.array(cs, dtype=object), norms=np.array(norms, dtype=object),
                       B=np.array(Bs, dtype=object), eigenvalues=d, eigenvectors=Q, z0=z0,
                       y0=ym, collapse_round=len(cs), eps=eps, dps=work_dps, method=eig.method)
+
+
+def _rounds_mpfr(ctx, w2, rd, sq, target, c_guess, d_f, scales, max_rounds, mem_rounds, r0sq,
+                 work_dps):
+    """The round loop of :func:`_run_mp` on MPFR numbers (gmpy2): the same operations in the
+    same order, each correctly rounded to ``ctx.prec`` bits as libmp's are, so the same
+    numbers (tested bit for bit), in C.  Returns (c_t, B_t rows for t >= 1, ||y_t||) as mpf."""
+    g, prec, mk = _gmpy(), ctx.prec, ctx.make_mpf
+    eG, ey = scales
+    with g.context(precision=prec, round=g.RoundToNearest):
+        M = [_mpfr(g, v) for v in rd]
+        W = [_mpfr(g, v) for v in w2]
+        pos = [k for k, v in enumerate(rd) if v[0] == 0 and v[1] != 0]  # d_k > 0
+        null = [k for k in range(len(rd)) if k not in set(pos)]
+        Dp = [M[k] for k in pos]
+        d_lo, d_hi = (min(Dp), max(Dp)) if Dp else (None, None)
+        tm, sqm, one = _mpfr(g, target._mpf_), _mpfr(g, sq._mpf_), g.mpfr(1)
+        inv_a = one / g.sqrt(tm)
+        B = [one] * len(rd)
+        cs, Bs, norms = [], [], [ctx.sqrt(sq)]
+        while sqm > tm:
+            t = len(cs)
+            if t >= max_rounds:
+                raise RoundsExceededError(_rounds_message(r0sq, max_rounds))
+            if mem_rounds is not None and t >= mem_rounds:
+                raise _memory_error(t, len(rd), _bytes_per_entry_mp(work_dps - GUARD_DIGITS), r0sq)
+            if not pos:
+                raise InfeasibleError("G has no positive eigenvalue (G = 0): the only fit is "
+                                      "f = 0; increase eps or use a non-zero kernel")
+            w0 = g.fsum([W[k] for k in null]) if null else g.mpfr(0)
+            Wp = [W[k] for k in pos]
+            lo, hi = secular_bracket(g.fsum(Wp) + w0, w0, tm, d_lo, d_hi, g.sqrt)
+            s_guess = _warm_start_mpfr(g, c_guess, t, W, d_f, tm, eG, ey)
+            s0 = s_guess if s_guess is not None and lo < s_guess < hi else lo
+            c = one / newton_mpfr(Wp, Dp, w0, inv_a, lo, hi, s0, prec)
+            a = [dk / (c + dk) for dk in M]
+            W = [w * (ak * ak) for w, ak in zip(W, a)]
+            B = [b * ak for b, ak in zip(B, a)]
+            cs.append(mk(raw_of_mpfr(c, prec)))
+            Bs.append(np.array([mk(raw_of_mpfr(b, prec)) for b in B], dtype=object))
+            sqm = g.fsum(W)
+            norms.append(mk(raw_of_mpfr(g.sqrt(sqm), prec)))
+    return cs, Bs, norms
+
+
+def _warm_start_mpfr(g, c_guess, t, W, d_f, tm, eG, ey):
+    """The starting s of round t, as :func:`_run_mp` makes it: 1/c_guess[t], else 1/c of the
+    float64 solve on the normalised weights (truncated to doubles, as mpmath's to_float)."""
+    one = g.mpfr(1)
+    if c_guess is not None and t < len(c_guess):
+        cg = c_guess[t]
+        return one / (_mpfr(g, cg._mpf_) if hasattr(cg, "_mpf_") else g.mpfr(float(cg)))
+    try:
+        with g.context(g.get_context(), precision=53, round=g.RoundToZero):
+            wf = np.array([_double(g.mul_2exp(w, -2 * ey)) for w in W])
+        with g.context(g.get_context(), precision=53, round=g.RoundToNearest):
+            tf = _double(g.mul_2exp(tm, -2 * ey))
+        with np.errstate(all="ignore"):
+            c_f = secular_root_f64(wf, d_f, tf)
+        return g.mul_2exp(one / g.mpfr(c_f), -eG)
+    except Exception:  # the float64 warm start is only a hint; the mp solve is bracketed
+        return None
+
+
+def _double(x):
+    """A 53-bit MPFR number as a double the way mpmath's to_float makes it (math.ldexp of the
+    mantissa: the same rounding into the subnormal range)."""
+    man, exp = x.as_mantissa_exp()
+    return math.ldexp(int(man), int(exp))
 
 
 def _guard_digits(G, eG):

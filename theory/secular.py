@@ -203,25 +203,38 @@ def _newton_gmpy(prec, wp, dp, w0, target, lo, hi, s0):
     in the same order, each rounded to ``prec`` bits), from and to raw libmp values."""
     g = _gmpy()
     with g.context(precision=prec, round=g.RoundToNearest):
-        W, D = [_mpfr(g, v) for v in wp], [_mpfr(g, v) for v in dp]
         one = g.mpfr(1)
-        w0 = _mpfr(g, w0)
-        inv_a = one / g.sqrt(_mpfr(g, target))
-        fsum = g.fsum
+        s = newton_mpfr([_mpfr(g, v) for v in wp], [_mpfr(g, v) for v in dp], _mpfr(g, w0),
+                        one / g.sqrt(_mpfr(g, target)), _mpfr(g, lo), _mpfr(g, hi),
+                        _mpfr(g, s0), prec)
+        return raw_of_mpfr(one / s, prec)
 
-        def F(s):
-            v2, dv = [w0], []
-            for wk, dk in zip(W, D):
-                q = one + s * dk
-                v = wk / (q * q)
-                v2.append(v)
-                dv.append(v * dk / q)
-            inv_root = one / g.sqrt(fsum(v2))
-            return inv_root - inv_a, inv_root ** 3 * fsum(dv)
 
-        s = _newton_bracketed(F, _mpfr(g, lo), _mpfr(g, hi), _mpfr(g, s0),
-                              g.mul_2exp(one, 4 - prec), 200 + 2 * prec)
-        man, exp = (one / s).as_mantissa_exp()
+def newton_mpfr(W, D, w0, inv_a, lo, hi, s0, prec):
+    """s = 1/c by safeguarded Newton on F(s) = phi^(-1/2) - a^(-1) (module docstring), on
+    MPFR numbers in the caller's gmpy2 context: ``W``, ``D`` the weights and eigenvalues of
+    the positive eigenvalues, ``w0`` the null-space weight, ``inv_a`` = (K eps)^(-1/2)."""
+    g = _gmpy()
+    one = g.mpfr(1)
+    fsum = g.fsum
+
+    def F(s):
+        v2, dv = [w0], []
+        for wk, dk in zip(W, D):
+            q = one + s * dk
+            v = wk / (q * q)
+            v2.append(v)
+            dv.append(v * dk / q)
+        inv_root = one / g.sqrt(fsum(v2))
+        return inv_root - inv_a, inv_root ** 3 * fsum(dv)
+
+    # stop when the step is below 16 ulps: Newton is quadratic, the next step would be far below
+    return _newton_bracketed(F, lo, hi, s0, g.mul_2exp(one, 4 - prec), 200 + 2 * prec)
+
+
+def raw_of_mpfr(x, prec):
+    """The raw libmp value of an MPFR number of at most ``prec`` bits (exact)."""
+    man, exp = x.as_mantissa_exp()
     return from_man_exp(int(man), int(exp), prec, _RND)
 
 
