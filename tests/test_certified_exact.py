@@ -155,6 +155,9 @@ def test_generalised_forms_forget_their_expansion_and_decide_less():
     e = X.sub(X.sub(X.mul(m1, m1), X.mul(m2, m2)), X.mul(X.const(4), X.mul(x, y)))
     gen, count = X._generalise(e)
     assert count == 2 and len(X._names(gen)) == 2 + 2  # x, y still occur in 4xy
+    z = X.leaf(X.Var("z"))
+    _, nested = X._generalise(X.mul(X.add(m1, z), X.add(m1, z)))  # x + y inside x + y + z
+    assert nested == 1  # only the maximal form is named
     with flint.ctx.workprec(64):
         assert X.sign(e, flint.arb(0, 1e-3)) == 0  # small: expanded, decided
         with pytest.raises(X.ExactUndecided, match="known only by its enclosure"):

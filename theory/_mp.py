@@ -174,8 +174,8 @@ def _digits(err, mag, scale=None):
     return float(-ctx.log10(err / s))
 
 
-#: Binary exponents inside which float64 holds an mpf's nearest double with relative error
-#: at most 2^-53 (normal numbers, away from overflow).
+#: Binary exponents inside which an mpf rounded to a double keeps a relative error below
+#: 2^-51 whatever mpmath's rounding mode (normal numbers, away from overflow).
 _SAFE_EXP = 1000
 
 

@@ -425,7 +425,7 @@ def _rounds_mpfr(ctx, w2, rd, sq, target, c_guess, d_f, scales, max_rounds, mem_
         M = [_mpfr(g, v) for v in rd]
         W = [_mpfr(g, v) for v in w2]
         pos = [k for k, v in enumerate(rd) if v[0] == 0 and v[1] != 0]  # d_k > 0
-        null = [k for k in range(len(rd)) if k not in set(pos)]
+        null = sorted(set(range(len(rd))) - set(pos))
         Dp = [M[k] for k in pos]
         d_lo, d_hi = (min(Dp), max(Dp)) if Dp else (None, None)
         tm, sqm, one = _mpfr(g, target._mpf_), _mpfr(g, sq._mpf_), g.mpfr(1)

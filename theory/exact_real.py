@@ -392,8 +392,7 @@ class _Ring:
     def _reduce(self, N, D):
         if N.is_zero():
             return N, self.one
-        squares = self._square_roots() if self._squares is None or self._squares else {}
-        for i, A in squares.items():
+        for i, A in self._square_roots().items():  # {} while they are being converted
             if N.degrees()[i] >= 2:
                 N = self._fold(N, i, A)
             if D.degrees()[i] >= 2:
@@ -589,13 +588,11 @@ def _annihilator_of(node):
 
 
 # ------------------------------------------------------------------ generalisation
-def _linear_forms(node):
-    """For every sub-expression of ``node`` that is a linear form in opaque names,
-    ``c_0 + sum_i c_i v_i`` (built by +, -, neg and products with rationals), that form as
-    ``{index or None: Fraction}`` (None: the constant); by node id.  Other nodes: absent."""
-    forms = {}
+def _post_order(node, leaf=lambda n: False):
+    """The distinct nodes of ``node``'s expression, each after all of its children; the
+    children of a node for which ``leaf`` is true are not visited (unless reached otherwise)."""
     order, stack, seen = [], [(node, False)], set()
-    while stack:  # post-order: every node after all of its children
+    while stack:
         n, ready = stack.pop()
         if ready:
             order.append(n)
@@ -604,8 +601,17 @@ def _linear_forms(node):
             continue
         seen.add(id(n))
         stack.append((n, True))
-        stack.extend((k, False) for k in _children(n) if id(k) not in seen)
-    for n in order:
+        if not leaf(n):
+            stack.extend((k, False) for k in _children(n) if id(k) not in seen)
+    return order
+
+
+def _linear_forms(node):
+    """For every sub-expression of ``node`` that is a linear form in opaque names,
+    ``c_0 + sum_i c_i v_i`` (built by +, -, neg and products with rationals), that form as
+    ``{index or None: Fraction}`` (None: the constant); by node id.  Other nodes: absent."""
+    forms = {}
+    for n in _post_order(node):
         f = None
         if n.op == "c":
             f = {None: n.aux}
@@ -639,7 +645,7 @@ def _generalise(node):
     ``node``'s rational function is too large to write out, e.g. projections ``u_j^T mu``
     on opaque eigenvectors ``u_j`` (K terms each) squared and multiplied together."""
     forms = _linear_forms(node)
-    fresh, memo = {}, {}
+    fresh = {}
 
     def name_of(f):
         terms = sorted((k, c) for k, c in f.items() if k is not None)
@@ -650,28 +656,22 @@ def _generalise(node):
         g = mul(const(s), fresh[key])
         return add(const(f[None]), g) if f.get(None) else g
 
-    def rebuild(n):
-        if id(n) in memo:
-            return memo[id(n)]
+    def replaced(n):
         f = forms.get(id(n))
-        if f is not None and sum(k is not None for k in f) >= 2:
-            out = name_of(f)
+        return f is not None and sum(k is not None for k in f) >= 2
+
+    new = {}  # by node id: the rebuilt node (children first, iteratively)
+    for n in _post_order(node, replaced):  # not inside a replaced form
+        if replaced(n):
+            out = name_of(forms[id(n)])
         elif n.op in ("c", "v"):
             out = n
         else:
-            a = rebuild(n.a)
-            b = rebuild(n.b) if n.b is not None else None
+            a = new[id(n.a)]
+            b = new[id(n.b)] if n.b is not None else None
             out = n if (a is n.a and b is n.b) else Node(n.op, a, b, n.aux)
-        memo[id(n)] = out
-        return out
-
-    import sys
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 100_000))
-    try:
-        return rebuild(node), len(fresh)
-    finally:
-        sys.setrecursionlimit(limit)
+        new[id(n)] = out
+    return new[id(node)], len(fresh)
 
 
 def _reduce_mod(N, rels):
