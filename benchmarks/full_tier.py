@@ -6,7 +6,10 @@ Runs ``proofs-check run PAPER --tier full --no-cache --json`` for each installed
 each with what is left of the total budget, and prints one row per paper: instances,
 undecided instances (and their share), claims verified, published readings refuted,
 mutants refuted, wall seconds.  Exits 1 when a claim is refuted that was not expected to
-be, a claim errs or a mutant survives: those are findings, whatever the time.  Undecided
+be, a claim errs or a mutant survives: those are findings, whatever the time, unless the
+finding is recorded in ``--known`` (default ``benchmarks/full_tier_known.json``): a claim
+refuted on the full tier only, whose counterexample the project's docs explain (the record
+names the page).  A known finding is printed as such; a new one fails the run.  Undecided
 instances (the budget ran out before they were checked) are reported, with their share of
 the tier, against the target of at most 1 %; they fail the run only with ``--strict``.
 
@@ -22,6 +25,8 @@ import time
 
 #: The share of a tier's instances that may stay undecided (issue target).
 UNDECIDED_TARGET = 0.01
+#: Findings of the full tier that the docs explain (a claim id -> its status and the page).
+KNOWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "full_tier_known.json")
 
 
 def run_paper(paper, budget, workers, out_dir):
@@ -41,14 +46,40 @@ def run_paper(paper, budget, workers, out_dir):
         return json.load(fh), wall
 
 
-def findings(doc):
-    """Claims refuted unexpectedly, claims in error and surviving mutants: never acceptable."""
-    out = []
+def load_known(path):
+    """{claim id: {"status", "explained", ...}} from a known-findings record (``{}`` for no
+    file given); an unreadable or malformed record is an error, never an empty record."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        known = doc["findings"]
+        for cid, rec in known.items():
+            if rec["status"] not in ("refuted", "verified") or not rec["explained"]:
+                raise ValueError(f"{cid}: status must be refuted or verified, with a page")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"cannot read the known findings {path!r}: {exc} (pass --known '' "
+                         f"to record none)") from None
+    return known
+
+
+def findings(doc, known=None):
+    """(new, known): claims refuted unexpectedly, claims in error and surviving mutants, split
+    by the ``known`` record (only a claim's recorded status is known; errors and surviving
+    mutants never are)."""
+    known = known or {}
+    new, old = [], []
     for c in doc["claims"]:
         if c["status"] == "error" or (c["status"] == "refuted" and c["expected"] != "refuted"):
-            out.append(f"{c['id']}: {c['status']} {c['message']}")
-        out += [f"{m['id']}: mutant survived" for m in c["mutants"] if m["status"] != "refuted"]
-    return out
+            line = f"{c['id']}: {c['status']} {c['message']}"
+            rec = known.get(c["id"])
+            if rec is not None and rec["status"] == c["status"]:
+                old.append(f"{line} (explained in {rec['explained']})")
+            else:
+                new.append(line)
+        new += [f"{m['id']}: mutant survived" for m in c["mutants"] if m["status"] == "survived"]
+    return new, old
 
 
 def main(argv=None):
@@ -56,14 +87,17 @@ def main(argv=None):
     ap.add_argument("--budget", type=float, default=3000.0, help="total seconds (default 3000)")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--out", default="full-tier", help="folder for the JSON reports")
+    ap.add_argument("--known", default=KNOWN,
+                    help="record of known full-tier findings (default: %(default)s; '' for none)")
     ap.add_argument("--strict", action="store_true",
                     help="fail when more than 1%% of a tier's instances stay undecided")
     args = ap.parse_args(argv)
     from proofs_check import registry
+    known = load_known(args.known)
     os.makedirs(args.out, exist_ok=True)
     papers = [p.id for p in registry.papers()]
     t_start = time.perf_counter()
-    rows, problems, over = [], [], []
+    rows, problems, explained, over = [], [], [], []
     for paper in papers:
         left = args.budget - (time.perf_counter() - t_start)
         doc, wall = run_paper(paper, left, args.workers, args.out)
@@ -71,7 +105,9 @@ def main(argv=None):
         share = s["undecided_instances"] / max(1, s["instances"])
         rows.append((paper, s["instances"], s["undecided_instances"], share, s["verified"],
                      s["claims"], s["readings_refuted"], s["mutants_refuted"], s["mutants"], wall))
-        problems += findings(doc)
+        new, old = findings(doc, known)
+        problems += new
+        explained += old
         if share > UNDECIDED_TARGET:
             over.append(paper)
         print(f"{paper}: {wall:.0f} s", flush=True)
@@ -86,6 +122,8 @@ def main(argv=None):
     print(f"\nwhole full tier: {n_all} instances, {u_all} undecided "
           f"({u_all / max(1, n_all):.2%}; target <= {UNDECIDED_TARGET:.0%}), {total:.0f} s "
           f"wall (budget {args.budget:.0f} s)")
+    for line in explained:
+        print(f"known finding {line}")
     for line in problems:
         print(f"FINDING {line}")
     if over:

@@ -68,7 +68,8 @@ class Skipped(ProofsCheckError):
 class MutantResult:
     id: str
     statement: str
-    status: str  # "refuted" | "survived"
+    status: str  # "refuted" | "survived" | "undecided" (not refuted where the claim's
+    #              instances were checked, and some were not: the run budget ran out)
     counterexample: dict = None
     decided_by: str = None
 

@@ -10,7 +10,7 @@ JSON schema ``proofs-check/run/1`` (documented in README):
                  "instances", "worst_margin", "worst_instance", "tightness",
                  "f64_mp_digits", "mp_checked", "decided_by_mp", "f64_contradicted_by_mp",
                  "counterexample", "message",
-                 "mutants": [{"id", "statement", "status" (refuted|survived),
+                 "mutants": [{"id", "statement", "status" (refuted|survived|undecided),
                               "counterexample", "decided_by"}]}],
      "summary": {"claims", "verified", "refuted", "error", "undecided", "readings_refuted",
                  "mutants", "mutants_refuted", "instances", "undecided_instances",
@@ -131,7 +131,11 @@ def render_table(results, seconds=None):
             problems.append(f"  {r.id}: {r.status}{note}" + (f" at {ce.get('id')} ({ce.get('detail')})"
                                                        if ce else "") + (f" {r.message}" if r.message else ""))
         for m in r.mutants:
-            if m.status != "refuted":
+            if m.status == "undecided":
+                problems.append(f"  {m.id}: mutant undecided ({m.statement}): not refuted on "
+                                f"the instances checked, and the run budget left "
+                                f"{r.undecided} undecided")
+            elif m.status != "refuted":
                 problems.append(f"  {m.id}: mutant SURVIVED ({m.statement}): the checker "
                                 f"could not refute it on this domain")
     s = summary(results)

@@ -325,7 +325,7 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                 res = val if isinstance(val, MutantResult) else val.result()
                 if disk and not isinstance(val, MutantResult):
                     disk.put(key, res)
-                muts.append(res)
+                muts.append(_undecided_unless_refuted(res, records[c.id].values()))
             results.append(assemble(c, list(records[c.id].values()), muts,
                                     time.perf_counter() - t0))
     except BaseException:  # Ctrl-C or a failure: stop at once, wait for nothing
@@ -333,6 +333,14 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _undecided_unless_refuted(res, records):
+    """A mutant not refuted where some of the claim's instances stayed undecided (the budget
+    ran out before them) is undecided, not survived: its counterexample may be among them."""
+    if res.status == "refuted" or not any(r.kind == "undecided" for r in records):
+        return res
+    return MutantResult(res.id, res.statement, "undecided", res.counterexample, res.decided_by)
 
 
 def _stop(pool):

@@ -16,6 +16,7 @@ from proofs_check.check import check_claim
 from proofs_check.claim import Claim, Instance, Mutant, Outcome
 from proofs_check.cli import main
 from proofs_check.registry import select
+from proofs_check.report import render_table
 from proofs_check.runner import ClaimRef, run_claims
 
 IDS = ["mobahi2020.c_increasing", "mobahi2020.collapse_threshold", "mobahi2020.norm_decreasing"]
@@ -117,3 +118,7 @@ def test_an_exhausted_budget_leaves_undecided_instances_never_verified():
     r = res[0]
     assert r.status == "undecided" and r.undecided > 0 and not r.ok
     assert "budget" in r.message
+    # its mutant was refuted on no instance because none was checked: undecided, not survived
+    assert [m.status for m in r.mutants] == ["undecided"] * len(r.mutants) and r.mutants
+    text = render_table(res)
+    assert "mutant undecided" in text and "SURVIVED" not in text

@@ -343,7 +343,9 @@ CLAIMS = [
         ),
         notes="The paper's figure, per a secondary review (not confirmed here): 0.49mu-0.51mu. "
               "The simulator's networks learn the second view in some classes, so their "
-              "single-view error is lower.",
+              "single-view error is lower. Refuted on the full tier: data seed 0, network 4 "
+              "(both views in 5 of 10 classes) has sv-err 0.188 (se 0.013); "
+              "docs/theory/allenzhu_li2020.md §5.2.",
     ),
     _claim(
         "ensemble_gain",
