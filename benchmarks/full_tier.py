@@ -1,19 +1,20 @@
-"""The full tier of every catalogue, one catalogue after another, with its wall time.
+"""The full tier of every catalogue in one run, with its wall time.
 
     python benchmarks/full_tier.py [--budget SECONDS] [--workers N] [--out DIR]
 
-Runs ``proofs-check run PAPER --tier full --no-cache --json`` for each installed paper,
-each with what is left of the total budget, and prints one row per paper: instances,
-undecided instances (and their share), claims verified, published readings refuted,
-mutants refuted, wall seconds.  Exits 1 when a claim is refuted that was not expected to
-be, a claim errs or a mutant survives: those are findings, whatever the time, unless the
+Runs ``proofs-check run --tier full --no-cache --json`` over the whole catalogue (one
+process pool, one budget: instances run cheapest first across papers, so no catalogue
+waits for another's tail) and prints one row per paper: instances, undecided instances
+(and their share), claims verified, published readings refuted, mutants refuted; then the
+whole run's wall time.  Exits 1 when a claim is refuted that was not expected to be, a
+claim errs or a mutant survives: those are findings, whatever the time, unless the
 finding is recorded in ``--known`` (default ``benchmarks/full_tier_known.json``): a claim
 refuted on the full tier only, whose counterexample the project's docs explain (the record
 names the page).  A known finding is printed as such; a new one fails the run.  Undecided
 instances (the budget ran out before they were checked) are reported, with their share of
 the tier, against the target of at most 1 %; they fail the run only with ``--strict``.
 
-.ci/run runs it in the slow job; the figures in docs/scaling.md come from it.
+.ci/run runs it after the slow tests; the figures in docs/scaling.md come from it.
 """
 
 import argparse
@@ -29,21 +30,37 @@ UNDECIDED_TARGET = 0.01
 KNOWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "full_tier_known.json")
 
 
-def run_paper(paper, budget, workers, out_dir):
-    path = os.path.join(out_dir, f"{paper}.json")
-    cmd = [sys.executable, "-m", "proofs_check.cli", "run", paper, "--tier", "full",
-           "--no-cache", "--progress", "never", "--json", "-o", path,
-           "--budget", f"{max(budget, 1.0):.0f}"]
+def run_tier(budget, workers, out_dir):
+    """The JSON report of the whole catalogue's full tier, and the run's wall seconds."""
+    path = os.path.join(out_dir, "full-tier.json")
+    cmd = [sys.executable, "-m", "proofs_check.cli", "run", "--tier", "full", "--no-cache",
+           "--json", "-o", path, "--budget", f"{max(budget, 1.0):.0f}"]
     if workers:
         cmd += ["--workers", str(workers)]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)  # progress lines go to stderr
     wall = time.perf_counter() - t0
     if not os.path.exists(path):
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"{paper}: no report (exit {proc.returncode})")
+        raise SystemExit(f"no report (proofs-check run exited {proc.returncode})")
     with open(path, encoding="utf-8") as fh:
         return json.load(fh), wall
+
+
+def per_paper(doc):
+    """{paper id: row of counts} from the claims of a run report, in catalogue order."""
+    rows = {}
+    for c in doc["claims"]:
+        r = rows.setdefault(c["id"].split(".")[0], dict.fromkeys(
+            ("instances", "undecided", "verified", "claims", "readings", "mutants_refuted",
+             "mutants"), 0))
+        r["instances"] += c["instances"] + c["undecided"]
+        r["undecided"] += c["undecided"]
+        r["verified"] += c["status"] == "verified"
+        r["claims"] += 1
+        r["readings"] += bool(c["refutes_published_reading"])
+        r["mutants_refuted"] += sum(m["status"] == "refuted" for m in c["mutants"])
+        r["mutants"] += len(c["mutants"])
+    return rows
 
 
 def load_known(path):
@@ -86,39 +103,28 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=float, default=3000.0, help="total seconds (default 3000)")
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--out", default="full-tier", help="folder for the JSON reports")
+    ap.add_argument("--out", default="full-tier", help="folder for the JSON report")
     ap.add_argument("--known", default=KNOWN,
                     help="record of known full-tier findings (default: %(default)s; '' for none)")
     ap.add_argument("--strict", action="store_true",
                     help="fail when more than 1%% of a tier's instances stay undecided")
     args = ap.parse_args(argv)
-    from proofs_check import registry
     known = load_known(args.known)
     os.makedirs(args.out, exist_ok=True)
-    papers = [p.id for p in registry.papers()]
-    t_start = time.perf_counter()
-    rows, problems, explained, over = [], [], [], []
-    for paper in papers:
-        left = args.budget - (time.perf_counter() - t_start)
-        doc, wall = run_paper(paper, left, args.workers, args.out)
-        s = doc["summary"]
-        share = s["undecided_instances"] / max(1, s["instances"])
-        rows.append((paper, s["instances"], s["undecided_instances"], share, s["verified"],
-                     s["claims"], s["readings_refuted"], s["mutants_refuted"], s["mutants"], wall))
-        new, old = findings(doc, known)
-        problems += new
-        explained += old
-        if share > UNDECIDED_TARGET:
-            over.append(paper)
-        print(f"{paper}: {wall:.0f} s", flush=True)
-    head = f"{'paper':<18} {'instances':>9} {'undecided':>13} {'verified':>9} " \
-           f"{'readings':>8} {'mutants':>9} {'wall s':>7}"
+    doc, total = run_tier(args.budget, args.workers, args.out)
+    rows = per_paper(doc)
+    problems, explained = findings(doc, known)
+    over = [p for p, r in rows.items() if r["undecided"] > UNDECIDED_TARGET * max(1, r["instances"])]
+    head = f"{'paper':<18} {'instances':>9} {'undecided':>15} {'verified':>9} " \
+           f"{'readings':>8} {'mutants':>9}"
     print("\n" + head + "\n" + "-" * len(head))
-    for p, n, u, sh, v, nc, rr, mr, nm, w in rows:
-        print(f"{p:<18} {n:>9} {u:>6} ({sh:5.1%}) {v:>4}/{nc:<4} {rr:>8} {mr:>4}/{nm:<4} {w:>7.0f}")
-    total = time.perf_counter() - t_start
-    n_all = sum(r[1] for r in rows)
-    u_all = sum(r[2] for r in rows)
+    for p, r in rows.items():
+        share = r["undecided"] / max(1, r["instances"])
+        print(f"{p:<18} {r['instances']:>9} {r['undecided']:>7} ({share:5.1%}) "
+              f"{r['verified']:>4}/{r['claims']:<4} {r['readings']:>8} "
+              f"{r['mutants_refuted']:>4}/{r['mutants']:<4}")
+    n_all = sum(r["instances"] for r in rows.values())
+    u_all = sum(r["undecided"] for r in rows.values())
     print(f"\nwhole full tier: {n_all} instances, {u_all} undecided "
           f"({u_all / max(1, n_all):.2%}; target <= {UNDECIDED_TARGET:.0%}), {total:.0f} s "
           f"wall (budget {args.budget:.0f} s)")

@@ -80,6 +80,20 @@ def _domain(ref, tier, seed, search):
 _CACHES = {}
 
 
+def _one_blas_thread(task):
+    """``task`` run with one BLAS thread, wherever it runs (this process, a local worker, a
+    Dask worker): a BLAS result can depend on its thread count (mobahi2020.closed_form's
+    SLSQP optimum moved its worst margin from 0.989 to 0.938 with two threads), so this is
+    what keeps the report the same for any worker count; and two workers with two BLAS
+    threads each on two cores ran 5-20x slower (oversubscription)."""
+    @functools.wraps(task)
+    def run(*args):
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=1, user_api="blas"):
+            return task(*args)
+    return run
+
+
 def _result_cache(dps):
     if dps not in _CACHES:
         _CACHES.clear()  # one precision per run; do not grow without bound
@@ -87,6 +101,7 @@ def _result_cache(dps):
     return _CACHES[dps]
 
 
+@_one_blas_thread
 def _instance_task(pairs, tier, seed, dps, deadline, search):
     """Decide every (claim ref, instance index) of ``pairs``: one or more instances, each
     with every claim that checks it, so that each engine result is computed once here and
@@ -114,6 +129,7 @@ def _instance_task(pairs, tier, seed, dps, deadline, search):
     return out
 
 
+@_one_blas_thread
 def _mutant_task(ref, tier, seed, dps, k, screens, search):
     claim = _claim(ref)
     mutant = claim.mutants[k]
@@ -127,16 +143,9 @@ def _mutant_task(ref, tier, seed, dps, k, screens, search):
 # ------------------------------------------------------------------ executors
 def _worker_init():
     """Worker initializer: Ctrl-C is the parent's to handle (it ends the workers; a worker
-    that caught it would print a traceback per task), and one BLAS thread per worker
-    process: two workers with two BLAS threads each on two cores ran 5-20x slower
-    (oversubscription)."""
+    that caught it would print a traceback per task)."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # without threadpoolctl the BLAS default stays
-        return
-    threadpool_limits(limits=1, user_api="blas")
 
 
 class _Serial:

@@ -68,3 +68,19 @@ def test_a_malformed_record_is_an_error_not_an_empty_one(tmp_path, content):
     with pytest.raises(SystemExit, match="cannot read"):
         FT.load_known(str(tmp_path / "missing.json"))
     assert FT.load_known("") == {}  # --known "": no record
+
+
+def test_per_paper_rows_count_undecided_instances_as_instances_of_the_tier():
+    doc = {"claims": [
+        {**_claim("p.a", "verified"), "instances": 10, "undecided": 0,
+         "refutes_published_reading": False},
+        {**_claim("p.b", "undecided", mutants=("refuted", "undecided")), "instances": 7,
+         "undecided": 3, "refutes_published_reading": False},
+        {**_claim("q.a", "refuted", expected="refuted"), "instances": 4, "undecided": 0,
+         "refutes_published_reading": True}]}
+    rows = FT.per_paper(doc)
+    assert list(rows) == ["p", "q"]
+    assert rows["p"] == {"instances": 20, "undecided": 3, "verified": 1, "claims": 2,
+                         "readings": 0, "mutants_refuted": 2, "mutants": 3}
+    assert rows["q"]["readings"] == 1 and rows["q"]["verified"] == 0
+    assert FT.findings(doc, {}) == ([], [])  # an undecided mutant is not a finding
