@@ -64,6 +64,15 @@ class Skipped(ProofsCheckError):
     """The claim's ``evaluate`` said the instance lies outside its hypothesis."""
 
 
+class MpDeferred(Exception):
+    """Raised instead of starting an mp re-check when the caller defers them
+    (``defer_mp``): ``seconds`` is the engine's estimate of that re-check."""
+
+    def __init__(self, seconds):
+        super().__init__(f"mp re-check deferred (estimated {seconds:.3g} s)")
+        self.seconds = float(seconds)
+
+
 @dataclass
 class MutantResult:
     id: str
@@ -250,8 +259,9 @@ def _describe(inst, what):
         raise ClaimCodeError(f"{what}: instance.describe() raised {type(exc).__name__}") from exc
 
 
-def _decide(claim, inst, cache, dps, force_mp):
-    """Evaluate ``claim.evaluate`` on ``inst``: float64, then mp when inconclusive or forced."""
+def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
+    """Evaluate ``claim.evaluate`` on ``inst``: float64, then mp when inconclusive or forced
+    (``defer_mp``: raise :class:`MpDeferred` instead of running mp)."""
     engine, fn, what = claim.engine, claim.evaluate, f"{claim.id} on {inst.id}"
     mp_ok = engine.has_mp and inst.K <= engine.mp_limit
     try:
@@ -261,6 +271,8 @@ def _decide(claim, inst, cache, dps, force_mp):
         # exactly positive definite): the mp engine decides alone
         if not mp_ok:
             raise
+        if defer_mp:
+            raise MpDeferred(engine.mp_cost(inst, None, dps)) from None
         m_res = cache.get(engine, inst, dps)
         m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
         return InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
@@ -292,6 +304,8 @@ def _decide(claim, inst, cache, dps, force_mp):
         margin = "undecided" if f_out is None else f"{float(f_out.margin):.3g}"
         raise Undecided(f"instance {inst.id}: float64 is inconclusive (margin {margin}) and "
                         f"{why}")
+    if defer_mp:
+        raise MpDeferred(engine.mp_cost(inst, f_res, dps))
     m_res = cache.get(engine, inst, dps)
     m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
     digits = cache.agreement(engine, inst, f_res, m_res)
@@ -403,11 +417,12 @@ class InstanceRecord:
     """Everything the verdict needs from one instance (plain data: cacheable, picklable)."""
 
     index: int
-    kind: str  # "ok" | "undecided" | "error" | "skipped"
+    kind: str  # "ok" | "undecided" | "error" | "skipped" | "pending" (mp re-check deferred)
     result: InstanceResult = None
     witness: bool = False
     message: str = ""
     screens: list = field(default_factory=list)  # per mutant: Screen or None
+    mp_seconds: float = None  # "pending": the estimated cost of the deferred mp re-check
 
 
 def forced_mp(claim, inst, index):
@@ -423,11 +438,17 @@ def decide_instance(claim, inst, cache, dps=DEFAULT_DPS, force_mp=False):
     return _decide(claim, inst, cache, dps, force_mp)
 
 
-def instance_record(claim, inst, index, cache, dps):
-    """Decide the claim on one instance and screen every mutant on it."""
+def instance_record(claim, inst, index, cache, dps, defer_mp=False):
+    """Decide the claim on one instance and screen every mutant on it; with ``defer_mp``,
+    an instance that needs an mp re-check is returned ``"pending"`` (with its estimated
+    cost, unscreened) for a later call without ``defer_mp``."""
     try:
-        res, out = _decide(claim, inst, cache, dps, force_mp=forced_mp(claim, inst, index))
+        res, out = _decide(claim, inst, cache, dps, force_mp=forced_mp(claim, inst, index),
+                           defer_mp=defer_mp)
         rec = InstanceRecord(index, "ok", res, bool(out.witness))
+    except MpDeferred as exc:
+        return InstanceRecord(index, "pending", message=f"{inst.id}: {exc}",
+                              screens=[None] * len(claim.mutants), mp_seconds=exc.seconds)
     except Skipped as exc:
         rec = InstanceRecord(index, "skipped", message=f"{inst.id}: {exc}")
     except (Undecided, PrecisionError) as exc:

@@ -54,6 +54,12 @@ class Engine:
         """Estimated seconds to decide ``inst`` (used only to order and chunk the work)."""
         return 1e-3 * max(1, inst.K)
 
+    def mp_cost(self, inst, f64, dps):
+        """Estimated seconds of the mp re-check of ``inst``, once its float64 result ``f64``
+        is known (None when float64 failed): orders the re-checks by information per
+        second.  Default: the up-front estimate with the mp run."""
+        return self.cost(inst, dps, True)
+
     def __repr__(self):
         return f"<engine {self.name}>"
 
@@ -114,6 +120,15 @@ class SelfDistillEngine(Engine):
         if forced_mp and dps is not None:
             sec += estimate_mp_seconds(K, dps, min(T, 1e4))
         return sec
+
+    def mp_cost(self, inst, f64, dps):
+        """The confirmed mp run's estimate with the rounds float64 took (its T, known now,
+        instead of the geometric mean of the bounds)."""
+        from theory.distill import estimate_mp_seconds
+        rounds = getattr(f64, "c", None)
+        if rounds is None or dps is None:
+            return self.cost(inst, dps, True)
+        return estimate_mp_seconds(max(1, int(inst.K)), dps, max(1, len(rounds)))
 
 
 class FixedRidgeEngine(Engine):

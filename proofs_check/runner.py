@@ -13,10 +13,15 @@ ids, indices and plain-data records cross process boundaries; the verdict is ass
 the parent by :func:`proofs_check.check.assemble`.  Every computation is deterministic, so
 the report is byte-identical for 1, 2 or N workers and on Dask.
 
-Cost: each instance gets an estimate before it runs (the engine's ``cost(inst, dps,
-forced)``: K, the round bounds known up front, dps); chunks run cheapest first, so that
-under a ``budget`` the most instances are decided.  An instance not started before the
-budget runs out is *undecided* (counted as such, never verified).
+Cost: instance tasks run in two passes.  The first decides every instance in float64,
+cheapest first by the engine's estimate made before it runs (``cost(inst, dps, False)``:
+K, the round bounds known up front), and defers the mp re-checks that inconclusive or
+forced verdicts need.  The second runs those re-checks in order of information per second:
+the claims one mp run decides (an instance's pending claims share it) per second of the
+engine's estimate ``mp_cost(inst, f64, dps)``, made with the float64 result at hand (for
+self-distillation, the rounds float64 took).  So under a ``budget`` the most claims are
+decided; an instance not reached before the budget runs out is *undecided* (counted as
+such, never verified).
 """
 
 import functools
@@ -102,26 +107,34 @@ def _result_cache(dps):
 
 
 @_one_blas_thread
-def _instance_task(pairs, tier, seed, dps, deadline, search):
+def _instance_task(pairs, tier, seed, dps, deadline, search, defer_mp=False):
     """Decide every (claim ref, instance index) of ``pairs``: one or more instances, each
     with every claim that checks it, so that each engine result is computed once here and
     shared by those claims.  At the end the results are dropped, except those of instances
     where a mutant may fail (a screen), which the mutants' confirmation reuses when it runs in
-    this process: memory stays bounded on a full tier.  Returns [(ref, InstanceRecord)]."""
+    this process: memory stays bounded on a full tier.  ``defer_mp``: an instance that needs
+    an mp re-check comes back ``"pending"`` instead (the first pass); without it, this is
+    the re-check pass.  Returns [(ref, InstanceRecord)]."""
     cache = _result_cache(dps)
-    out, used, keep = [], [], set()
+    out, used, keep, started = [], [], set(), set()
     for ref, i in pairs:
         claim = _claim(ref)
         inst = _domain(ref, tier, seed, search)[i]
         used.append((claim.engine, inst))
-        if deadline is not None and time.time() > deadline:
+        key = ResultCache.key(claim.engine, inst)
+        # the budget stops new instances; the other claims of one already started share
+        # its engine results, so they are decided (at little cost) whatever the time
+        if deadline is not None and key not in started and time.time() > deadline:
+            what = ("this instance was checked" if defer_mp else
+                    "the mp re-check that float64's inconclusive verdict needs")
             out.append((ref, InstanceRecord(i, "undecided", message=f"{inst.id}: the run "
-                                            f"budget ran out before this instance was checked",
+                                            f"budget ran out before {what}",
                                             screens=[None] * len(claim.mutants))))
             continue
-        rec = instance_record(claim, inst, i, cache, dps)
+        started.add(key)
+        rec = instance_record(claim, inst, i, cache, dps, defer_mp=defer_mp)
         if any(sc is not None for sc in rec.screens):
-            keep.add(ResultCache.key(claim.engine, inst))
+            keep.add(key)
         out.append((ref, rec))
     for engine, inst in used:
         if ResultCache.key(engine, inst) not in keep:
@@ -201,11 +214,12 @@ def _executor(kind, workers, scheduler):
 
 
 # ------------------------------------------------------------------ planning
-def _cost(claim, inst, index, dps):
+def _cost(claim, inst, dps):
+    """The engine's estimate of the first pass on ``inst`` (float64; mp is deferred)."""
     fn = getattr(claim.engine, "cost", None)
     if fn is None:
         return 1e-3 * max(1, inst.K)
-    return float(fn(inst, dps, forced_mp(claim, inst, index)))
+    return float(fn(inst, dps, False))
 
 
 def _chunks(costs, target=CHUNK_SECONDS, most=CHUNK_MAX):
@@ -275,24 +289,35 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                     records[c.id][i] = rec
                     continue
             g = groups.setdefault(ResultCache.key(c.engine, inst), [0.0, []])
-            g[0] = max(g[0], _cost(c, inst, i, dps))
+            g[0] = max(g[0], _cost(c, inst, dps))
             g[1].append((ci, i))
-    order = sorted(groups.values(), key=lambda g: (g[0], g[1][0]))  # cheapest first
-    todo = []  # (cost, [(claim index, instance index)])
-    for acc, chunk in _chunks([g[0] for g in order]):
-        todo.append((acc, [pair for j in chunk for pair in order[j][1]]))
     total = sum(len(p[2]) for p in plans if p)
-    done = total - sum(len(t[1]) for t in todo)
+    done = total - sum(len(g[1]) for g in groups.values())
     pool = _executor(executor, workers, scheduler)
-    try:
-        futs = [pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs], tier, seed,
-                            dps, deadline, search) for _, pairs in todo]
+    index_of = {plan[1]: ci for ci, plan in enumerate(plans) if plan is not None}
+
+    def run_pass(groups, order_key, defer_mp):
+        """Submit ``groups`` in ``order_key`` order, collect their records; returns the
+        pending (mp re-check) groups by share key."""
+        nonlocal done
         from concurrent.futures import as_completed
-        index_of = {plan[1]: ci for ci, plan in enumerate(plans) if plan is not None}
+        order = sorted(groups.values(), key=order_key)
+        futs = []
+        for _, chunk in _chunks([g[0] for g in order]):
+            pairs = [pair for j in chunk for pair in order[j][1]]
+            futs.append(pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs],
+                                    tier, seed, dps, deadline, search, defer_mp))
+        pending = {}
         for f in as_completed(futs):
             last = None
             for ref, rec in f.result():
-                c, _, domain, version, fps = plans[index_of[ref]]
+                ci = index_of[ref]
+                c, _, domain, version, fps = plans[ci]
+                if rec.kind == "pending":
+                    g = pending.setdefault(ResultCache.key(c.engine, domain[rec.index]), [0.0, []])
+                    g[0] = max(g[0], rec.mp_seconds)
+                    g[1].append((ci, rec.index))
+                    continue
                 records[c.id][rec.index] = rec
                 if disk and rec.kind != "undecided":
                     disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
@@ -301,6 +326,16 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                 last = c.id
             if progress and last is not None:
                 progress(done, total, last)
+        for g in pending.values():
+            g[1].sort()  # arrival order depends on the workers; the plan must not
+        return pending
+
+    try:
+        # 1. every instance in float64, cheapest first; the mp re-checks they need deferred
+        pending = run_pass(groups, lambda g: (g[0], g[1][0]), defer_mp=True)
+        # 2. the re-checks by information per second: the claims an mp run decides (all of
+        #    an instance's pending claims share it) per estimated second, most first
+        run_pass(pending, lambda g: (g[0] / len(g[1]), g[1][0]), defer_mp=False)
         # mutants: confirm counterexamples in mp, in parallel across mutants
         mfuts = {}
         for ci, plan in enumerate(plans):

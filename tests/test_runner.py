@@ -106,9 +106,11 @@ def test_a_changed_claim_reruns_only_its_own_instances(tmp_path, monkeypatch):
     calls = []
     real = runner.instance_record
 
-    def counting(claim, inst, index, cache, dps):
-        calls.append(claim.id)
-        return real(claim, inst, index, cache, dps)
+    def counting(claim, inst, index, cache, dps, defer_mp=False):
+        rec = real(claim, inst, index, cache, dps, defer_mp)
+        if rec.kind != "pending":  # a deferred mp re-check is the same instance's check
+            calls.append(claim.id)
+        return rec
     monkeypatch.setattr(runner, "instance_record", counting)
     a, b = _toy_claim(1.0, "t.a"), _toy_claim(1.0, "t.b")
     kw = dict(dps=30, workers=1, cache_dir=str(tmp_path), search=0)
@@ -134,3 +136,79 @@ def test_an_exhausted_budget_leaves_undecided_instances_never_verified():
     assert [m.status for m in r.mutants] == ["undecided"] * len(r.mutants) and r.mutants
     text = render_table(res)
     assert "mutant undecided" in text and "SURVIVED" not in text
+
+
+class _Clock:
+    """A run's clock that only the toy engine's mp runs advance (a deterministic budget)."""
+
+    def __init__(self):
+        self.t = 0.0
+
+    def time(self):
+        return self.t
+
+    perf_counter = time
+
+
+def _recheck_claims(clock):
+    """Two claims on one toy engine: float64 decides ``sure`` and leaves the others
+    inconclusive (margin 0.5 within an accuracy of 1); an mp run costs the instance's
+    ``mp`` seconds on ``clock``.  ``both`` needs mp for both claims (cost 6: 3 s per claim
+    decided), ``one`` for claim t.a only (cost 4: 4 s per claim decided)."""
+    from proofs_check.engines import Engine
+
+    class Toy(Engine):
+        name, has_mp = "toy_recheck", True
+
+        def run(self, inst, dps):
+            if dps is not None:
+                clock.t += inst.data["mp"]
+            return {"dps": dps, "acc": 0.0 if dps or inst.id == "sure" else 1.0}
+
+        def accuracy(self, result):
+            return result["acc"]
+
+        def cost(self, inst, dps, forced_mp):
+            return 1e-3
+
+        def mp_cost(self, inst, f64, dps):
+            return inst.data["mp"]
+
+    engine = Toy()
+    insts = {"sure": 0.0, "both": 6.0, "one": 4.0}
+
+    def domain_of(ids):
+        return lambda tier, seed: [Instance(i, "toy", data={"K": 2, "mp": insts[i]}) for i in ids]
+
+    def claim(cid, ids):
+        return Claim(id=cid, paper="p", where="w", provenance="derived", summary="s",
+                     statement="s", domain=domain_of(ids), engine=engine,
+                     evaluate=lambda inst, r, tools: Outcome(0.5),
+                     mutants=(Mutant(cid + "~m", "m", lambda i, r, t: Outcome(-1.0)),),
+                     mp_instances=0)
+    return [claim("t.a", ["sure", "one", "both"]), claim("t.b", ["sure", "both"])]
+
+
+def test_mp_rechecks_run_after_every_float64_check_by_information_per_second(monkeypatch):
+    import types
+    from proofs_check import check, runner
+    clock = _Clock()
+    monkeypatch.setattr(runner, "time", types.SimpleNamespace(time=clock.time,
+                                                              perf_counter=clock.time))
+    claims = _recheck_claims(clock)
+    # the budget (5 s) covers one mp run: "both" (two claims in 6 s) goes before "one"
+    # (one claim in 4 s), though "one" is cheaper and comes first in t.a's domain
+    res = run_claims(claims, [ClaimRef(c.id) for c in claims], executor="serial", budget=5.0,
+                     search=0)
+    a, b = res
+    assert b.status == "verified" and b.instances == 2 and b.decided_by_mp == 1
+    assert a.status == "undecided" and a.instances == 2 and a.undecided == 1
+    assert "one: the run budget ran out before the mp re-check" in a.message
+    # without a budget every re-check runs, and the verdicts are the one-pass checker's
+    clock.t = 0.0
+    full = run_claims(claims, [ClaimRef(c.id) for c in claims], executor="serial", search=0)
+    assert clock.t == 6.0 + 4.0  # one mp run per instance, shared by its claims
+    ser = [check.check_claim(c, search=0) for c in claims]
+    for x, y in zip(full, ser):
+        x.seconds = y.seconds = 0.0
+        assert x == y and x.status == "verified"
