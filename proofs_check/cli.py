@@ -173,7 +173,12 @@ def _cmd_list(args, out):
 
 class _Progress:
     """Progress on stderr: a tqdm bar on a terminal (with ETA, rate and the current claim),
-    plain lines every ``PERIOD`` seconds on a pipe."""
+    plain lines every ``PERIOD`` seconds on a pipe.
+
+    The ETA is by estimated work, not by instance count (instances run cheapest first, so
+    the last ones cost the most: on a full tier the count's ETA said 40 s with 25 minutes
+    to go): the elapsed time scaled by the runner's estimated seconds of work left over
+    those done (:meth:`work`)."""
 
     PERIOD = 10.0
 
@@ -181,29 +186,43 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self.on = mode == "always" or (mode == "auto")
         self.bar, self.last, self.t0 = None, 0.0, time.perf_counter()
+        self.work_done = self.work_total = None
+
+    def work(self, done, total):
+        """The runner's estimated seconds of work done and in all (the total grows as the
+        float64 pass finds mp re-checks)."""
+        self.work_done, self.work_total = done, total
+
+    def eta(self, done, total, now):
+        elapsed = now - self.t0
+        if self.work_done:
+            return elapsed * max(0.0, self.work_total - self.work_done) / self.work_done
+        return elapsed * (total - done) / done if done else float("inf")
 
     def __call__(self, done, total, cid):
         if not self.on:
             return
+        now = time.perf_counter()
         if self.tty:
             if self.bar is None:
                 try:
                     from tqdm import tqdm
+                    # tqdm's own remaining time counts instances: ours replaces it
                     self.bar = tqdm(total=total, unit="inst", file=sys.stderr, leave=False,
-                                    dynamic_ncols=True)
+                                    dynamic_ncols=True, bar_format="{l_bar}{bar}| {n_fmt}/"
+                                    "{total_fmt} [{elapsed}, {rate_fmt}{postfix}]")
                 except ImportError:
                     self.bar = False
             if self.bar:
-                self.bar.set_postfix_str(cid, refresh=False)
+                self.bar.set_postfix_str(f"ETA {self.eta(done, total, now):.0f} s, {cid}",
+                                         refresh=False)
                 self.bar.update(done - self.bar.n)
                 return
-        now = time.perf_counter()
         if now - self.last >= self.PERIOD or (self.tty and now - self.last >= 0.5):
             self.last = now
             rate = done / max(now - self.t0, 1e-9)
-            eta = (total - done) / rate if rate > 0 else float("inf")
             sys.stderr.write(f"proofs-check: {done}/{total} instances, {rate:.1f}/s, "
-                             f"ETA {eta:.0f} s; last: {cid}\n")
+                             f"ETA {self.eta(done, total, now):.0f} s; last: {cid}\n")
             sys.stderr.flush()
 
     def close(self):

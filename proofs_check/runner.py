@@ -252,7 +252,9 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     (``executor="dask"``); ``cache_dir`` (None: no disk cache) holds per-instance records
     so that a rerun resumes; ``budget`` seconds (None: unlimited) after which instances not
     yet started are undecided; ``progress(done, total, claim_id)`` is called as instance
-    tasks complete; ``search`` Hypothesis examples per claim extend its fixed domain
+    tasks complete (and, when ``progress`` has a ``work`` method, ``progress.work(done,
+    total)`` before it, in estimated seconds of work: the mp re-checks count from when the
+    float64 pass finds them); ``search`` Hypothesis examples per claim extend its fixed domain
     (:func:`proofs_check.search.search_instances`; 0: the fixed domain only).
     """
     t0 = time.perf_counter()
@@ -295,6 +297,8 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     done = total - sum(len(g[1]) for g in groups.values())
     pool = _executor(executor, workers, scheduler)
     index_of = {plan[1]: ci for ci, plan in enumerate(plans) if plan is not None}
+    work = [0.0, sum(g[0] for g in groups.values())]  # estimated seconds: done, total
+    report_work = getattr(progress, "work", None)
 
     def run_pass(groups, order_key, defer_mp):
         """Submit ``groups`` in ``order_key`` order, collect their records; returns the
@@ -302,19 +306,21 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
         nonlocal done
         from concurrent.futures import as_completed
         order = sorted(groups.values(), key=order_key)
-        futs = []
-        for _, chunk in _chunks([g[0] for g in order]):
+        futs = {}
+        for acc, chunk in _chunks([g[0] for g in order]):
             pairs = [pair for j in chunk for pair in order[j][1]]
-            futs.append(pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs],
-                                    tier, seed, dps, deadline, search, defer_mp))
+            futs[pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs],
+                             tier, seed, dps, deadline, search, defer_mp)] = acc
         pending = {}
         for f in as_completed(futs):
             last = None
+            work[0] += futs[f]
             for ref, rec in f.result():
                 ci = index_of[ref]
                 c, _, domain, version, fps = plans[ci]
                 if rec.kind == "pending":
                     g = pending.setdefault(ResultCache.key(c.engine, domain[rec.index]), [0.0, []])
+                    work[1] += max(0.0, rec.mp_seconds - g[0])
                     g[0] = max(g[0], rec.mp_seconds)
                     g[1].append((ci, rec.index))
                     continue
@@ -324,6 +330,8 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                                   forced_mp(c, domain[rec.index], rec.index)), rec)
                 done += 1
                 last = c.id
+            if report_work is not None:
+                report_work(*work)
             if progress and last is not None:
                 progress(done, total, last)
         for g in pending.values():

@@ -212,3 +212,39 @@ def test_mp_rechecks_run_after_every_float64_check_by_information_per_second(mon
     for x, y in zip(full, ser):
         x.seconds = y.seconds = 0.0
         assert x == y and x.status == "verified"
+
+
+def test_progress_reports_estimated_work_with_the_rechecks_it_finds(monkeypatch):
+    import types
+    from proofs_check import runner
+    from proofs_check.cli import _Progress
+    clock = _Clock()
+    monkeypatch.setattr(runner, "time", types.SimpleNamespace(time=clock.time,
+                                                              perf_counter=clock.time))
+    claims = _recheck_claims(clock)
+
+    class Seen:
+        def __init__(self):
+            self.work_calls, self.calls = [], []
+
+        def work(self, done, total):
+            self.work_calls.append((done, total))
+
+        def __call__(self, done, total, cid):
+            self.calls.append((done, total))
+    seen = Seen()
+    run_claims(claims, [ClaimRef(c.id) for c in claims], executor="serial", search=0,
+               progress=seen)
+    dones = [d for d, _ in seen.work_calls]
+    assert dones == sorted(dones) and seen.calls[-1][0] == seen.calls[-1][1] == 5
+    # the float64 pass (3 instances at 1e-3 s, one task) finds the re-checks "both" (6 s)
+    # and "one" (4 s), which the total then counts; each runs as a task of its own (they
+    # complete in either order)
+    (d0, t0), (d1, t1), (d2, t2) = seen.work_calls
+    assert (d0, t0, t1, t2) == pytest.approx((0.003, 10.003, 10.003, 10.003))
+    assert min(abs(d1 - 4.003), abs(d1 - 6.003)) < 1e-9 and d2 == pytest.approx(10.003)
+    # the display's ETA scales the elapsed time by the work left over the work done
+    p = _Progress("never")
+    p.t0 = 0.0
+    p.work(2.0, 8.0)
+    assert p.eta(1, 100, now=10.0) == pytest.approx(30.0)  # not 990 s by the count
