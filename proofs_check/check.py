@@ -259,6 +259,13 @@ def _describe(inst, what):
         raise ClaimCodeError(f"{what}: instance.describe() raised {type(exc).__name__}") from exc
 
 
+def _mp_cost(engine, inst, f_res, dps):
+    """The engine's estimate of an mp re-check (an engine of a user's claims file that does
+    not derive from :class:`~proofs_check.engines.Engine` may lack ``mp_cost``)."""
+    fn = getattr(engine, "mp_cost", None)
+    return float(fn(inst, f_res, dps)) if fn is not None else 1e-3 * max(1, inst.K)
+
+
 def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
     """Evaluate ``claim.evaluate`` on ``inst``: float64, then mp when inconclusive or forced
     (``defer_mp``: raise :class:`MpDeferred` instead of running mp)."""
@@ -272,7 +279,7 @@ def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
         if not mp_ok:
             raise
         if defer_mp:
-            raise MpDeferred(engine.mp_cost(inst, None, dps)) from None
+            raise MpDeferred(_mp_cost(engine, inst, None, dps)) from None
         m_res = cache.get(engine, inst, dps)
         m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
         return InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
@@ -305,7 +312,7 @@ def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
         raise Undecided(f"instance {inst.id}: float64 is inconclusive (margin {margin}) and "
                         f"{why}")
     if defer_mp:
-        raise MpDeferred(engine.mp_cost(inst, f_res, dps))
+        raise MpDeferred(_mp_cost(engine, inst, f_res, dps))
     m_res = cache.get(engine, inst, dps)
     m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
     digits = cache.agreement(engine, inst, f_res, m_res)
