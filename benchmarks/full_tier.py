@@ -37,11 +37,14 @@ def run_tier(budget, workers, out_dir):
            "--json", "-o", path, "--budget", f"{max(budget, 1.0):.0f}"]
     if workers:
         cmd += ["--workers", str(workers)]
+    if os.path.exists(path):
+        os.remove(path)  # a report left by an earlier run must never stand for this one
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)  # progress lines go to stderr
     wall = time.perf_counter() - t0
-    if not os.path.exists(path):
-        raise SystemExit(f"no report (proofs-check run exited {proc.returncode})")
+    # exit 0: all verified; 1: something refuted, undecided or in error (the report says)
+    if proc.returncode not in (0, 1) or not os.path.exists(path):
+        raise SystemExit(f"no report: proofs-check run exited {proc.returncode}")
     with open(path, encoding="utf-8") as fh:
         return json.load(fh), wall
 
@@ -89,7 +92,9 @@ def findings(doc, known=None):
     new, old = [], []
     for c in doc["claims"]:
         if c["status"] == "error" or (c["status"] == "refuted" and c["expected"] != "refuted"):
-            line = f"{c['id']}: {c['status']} {c['message']}"
+            at = (c.get("counterexample") or {}).get("id")
+            line = f"{c['id']}: {c['status']}" + (f" at {at}" if at else "") + \
+                (f" {c['message']}" if c["message"] else "")
             rec = known.get(c["id"])
             if rec is not None and rec["status"] == c["status"]:
                 old.append(f"{line} (explained in {rec['explained']})")

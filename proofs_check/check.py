@@ -43,11 +43,13 @@ from theory.errors import PrecisionError, ProofsCheckError
 
 from .claim import RELATIONS, Outcome
 from .decision import MAX_ABSORBED, tolerance, valid_cond
+from .engines import estimated_seconds
 
 __all__ = ["ClaimResult", "MutantResult", "InstanceResult", "InstanceRecord", "Screen",
            "check_claim", "claim_domain", "instance_record", "screen_mutant", "confirm_mutant",
            "assemble", "forced_mp", "ResultCache", "TrajectoryCache", "DEFAULT_DPS", "Undecided",
-           "ClaimCodeError", "Skipped", "decide_instance", "full_domain"]
+           "ClaimCodeError", "Skipped", "decide_instance", "full_domain", "MpDeferred",
+           "one_blas_thread"]
 
 DEFAULT_DPS = 50
 
@@ -259,13 +261,6 @@ def _describe(inst, what):
         raise ClaimCodeError(f"{what}: instance.describe() raised {type(exc).__name__}") from exc
 
 
-def _mp_cost(engine, inst, f_res, dps):
-    """The engine's estimate of an mp re-check (an engine of a user's claims file that does
-    not derive from :class:`~proofs_check.engines.Engine` may lack ``mp_cost``)."""
-    fn = getattr(engine, "mp_cost", None)
-    return float(fn(inst, f_res, dps)) if fn is not None else 1e-3 * max(1, inst.K)
-
-
 def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
     """Evaluate ``claim.evaluate`` on ``inst``: float64, then mp when inconclusive or forced
     (``defer_mp``: raise :class:`MpDeferred` instead of running mp)."""
@@ -279,7 +274,7 @@ def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
         if not mp_ok:
             raise
         if defer_mp:
-            raise MpDeferred(_mp_cost(engine, inst, None, dps)) from None
+            raise MpDeferred(estimated_seconds(engine, inst, dps, mp=True)) from None
         m_res = cache.get(engine, inst, dps)
         m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
         return InstanceResult(_describe(inst, what), float(m_out.margin), "mp", bool(m_holds),
@@ -312,7 +307,7 @@ def _decide(claim, inst, cache, dps, force_mp, defer_mp=False):
         raise Undecided(f"instance {inst.id}: float64 is inconclusive (margin {margin}) and "
                         f"{why}")
     if defer_mp:
-        raise MpDeferred(_mp_cost(engine, inst, f_res, dps))
+        raise MpDeferred(estimated_seconds(engine, inst, dps, mp=True, f64=f_res))
     m_res = cache.get(engine, inst, dps)
     m_out, m_holds, _ = _evaluate(fn, engine, inst, m_res, what)
     digits = cache.agreement(engine, inst, f_res, m_res)
@@ -430,6 +425,7 @@ class InstanceRecord:
     message: str = ""
     screens: list = field(default_factory=list)  # per mutant: Screen or None
     mp_seconds: float = None  # "pending": the estimated cost of the deferred mp re-check
+    budget: bool = False  # "undecided" because the run's budget ran out before it
 
 
 def forced_mp(claim, inst, index):
@@ -448,14 +444,14 @@ def decide_instance(claim, inst, cache, dps=DEFAULT_DPS, force_mp=False):
 def instance_record(claim, inst, index, cache, dps, defer_mp=False):
     """Decide the claim on one instance and screen every mutant on it; with ``defer_mp``,
     an instance that needs an mp re-check is returned ``"pending"`` (with its estimated
-    cost, unscreened) for a later call without ``defer_mp``."""
+    cost, and its float64 screens) for a later call without ``defer_mp``."""
     try:
         res, out = _decide(claim, inst, cache, dps, force_mp=forced_mp(claim, inst, index),
                            defer_mp=defer_mp)
         rec = InstanceRecord(index, "ok", res, bool(out.witness))
     except MpDeferred as exc:
-        return InstanceRecord(index, "pending", message=f"{inst.id}: {exc}",
-                              screens=[None] * len(claim.mutants), mp_seconds=exc.seconds)
+        rec = InstanceRecord(index, "pending", message=f"{inst.id}: {exc}",
+                             mp_seconds=exc.seconds)
     except Skipped as exc:
         rec = InstanceRecord(index, "skipped", message=f"{inst.id}: {exc}")
     except (Undecided, PrecisionError) as exc:
@@ -513,6 +509,18 @@ def assemble(claim, records, mutant_results, seconds=0.0):
     return r
 
 
+def one_blas_thread():
+    """A context in which BLAS runs one thread: every check runs in one, wherever it runs
+    (this process, a local worker, a Dask worker), because a BLAS result can depend on its
+    thread count (an SLSQP optimum in mobahi2020.closed_form's oracle moved that claim's
+    worst margin from 0.989 to 0.938 with two threads) and a report must not depend on
+    where it was computed; and two workers with two BLAS threads each on two cores ran
+    5-20x slower.  The limit is per process: a Dask worker must run one thread
+    (``--nthreads 1``)."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progress=None,
                 search=0):
     """Check ``claim`` and refute its mutants; return a :class:`ClaimResult` (serially, in
@@ -522,6 +530,11 @@ def check_claim(claim, tier="fast", seed=0, dps=DEFAULT_DPS, cache=None, progres
     Never raises for a fault of the claim's own code: that becomes an ``error`` result
     naming the claim and the instance.
     """
+    with one_blas_thread():
+        return _check_claim(claim, tier, seed, dps, cache, progress, search)
+
+
+def _check_claim(claim, tier, seed, dps, cache, progress, search):
     t0 = time.perf_counter()
     cache = cache if cache is not None else ResultCache(dps)
     try:

@@ -23,7 +23,35 @@ The float64/mp decision rule is the same for every engine (:mod:`proofs_check.de
 import math
 
 __all__ = ["Engine", "SelfDistillEngine", "SELF_DISTILL", "FixedRidgeEngine", "FIXED_RIDGE",
-           "FunctionEngine"]
+           "FunctionEngine", "estimated_seconds"]
+
+
+def _default_cost(inst):
+    return 1e-3 * max(1, inst.K)
+
+
+def estimated_seconds(engine, inst, dps, mp=False, f64=None):
+    """The engine's estimate of deciding ``inst`` in float64 (``mp=False``: ``cost(inst,
+    dps, False)``) or of its mp re-check (``mp_cost(inst, f64, dps)``, else ``cost(inst,
+    dps, True)``), for any engine object: one that lacks the methods (a user's duck-typed
+    engine) or returns NaN, inf or a negative number gets ``1e-3 K`` s.  Estimates only
+    order and chunk the work.
+
+    >>> from proofs_check.claim import Instance
+    >>> estimated_seconds(object(), Instance("i", "toy", data={"K": 4}), 50)
+    0.004
+    """
+    fn = getattr(engine, "mp_cost", None) if mp else None
+    if fn is not None:
+        sec = fn(inst, f64, dps)
+    else:
+        fn = getattr(engine, "cost", None)
+        sec = fn(inst, dps, mp) if fn is not None else None
+    try:
+        sec = float(sec)
+    except (TypeError, ValueError):
+        sec = math.nan
+    return sec if math.isfinite(sec) and sec >= 0 else _default_cost(inst)
 
 
 class Engine:
@@ -52,7 +80,7 @@ class Engine:
 
     def cost(self, inst, dps, forced_mp):
         """Estimated seconds to decide ``inst`` (used only to order and chunk the work)."""
-        return 1e-3 * max(1, inst.K)
+        return _default_cost(inst)
 
     def mp_cost(self, inst, f64, dps):
         """Estimated seconds of the mp re-check of ``inst``, once its float64 result ``f64``

@@ -4,7 +4,8 @@ from an on-disk cache, within a time budget, with progress.
 The work of one claim splits into tasks that any worker can run:
 
 1. *instance tasks*: decide the claim on a chunk of its instances and screen every mutant
-   there in float64 (:func:`proofs_check.check.instance_record`);
+   there in float64 (:func:`proofs_check.check.instance_record`), in two passes (below):
+   float64 first, the mp re-checks deferred to the second;
 2. *mutant tasks*: confirm a mutant's counterexample in mp from those screens
    (:func:`proofs_check.check.confirm_mutant`).
 
@@ -33,7 +34,8 @@ from dataclasses import dataclass
 
 from .cache import DiskCache, claim_version, code_version, instance_fingerprint
 from .check import (DEFAULT_DPS, InstanceRecord, MutantResult, ResultCache, assemble,
-                    confirm_mutant, forced_mp, full_domain, instance_record)
+                    confirm_mutant, forced_mp, full_domain, instance_record, one_blas_thread)
+from .engines import estimated_seconds
 from .search import DEFAULT_RUN_EXAMPLES
 from theory.errors import ProofsCheckError
 
@@ -86,15 +88,10 @@ _CACHES = {}
 
 
 def _one_blas_thread(task):
-    """``task`` run with one BLAS thread, wherever it runs (this process, a local worker, a
-    Dask worker): a BLAS result can depend on its thread count (mobahi2020.closed_form's
-    SLSQP optimum moved its worst margin from 0.989 to 0.938 with two threads), so this is
-    what keeps the report the same for any worker count; and two workers with two BLAS
-    threads each on two cores ran 5-20x slower (oversubscription)."""
+    """``task`` run with one BLAS thread wherever it runs (:func:`check.one_blas_thread`)."""
     @functools.wraps(task)
     def run(*args):
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             return task(*args)
     return run
 
@@ -125,11 +122,10 @@ def _instance_task(pairs, tier, seed, dps, deadline, search, defer_mp=False):
         # the budget stops new instances; the other claims of one already started share
         # its engine results, so they are decided (at little cost) whatever the time
         if deadline is not None and key not in started and time.time() > deadline:
-            what = ("this instance was checked" if defer_mp else
-                    "the mp re-check that float64's inconclusive verdict needs")
+            what = "this instance was checked" if defer_mp else "the mp re-check it needs"
             out.append((ref, InstanceRecord(i, "undecided", message=f"{inst.id}: the run "
                                             f"budget ran out before {what}",
-                                            screens=[None] * len(claim.mutants))))
+                                            screens=[None] * len(claim.mutants), budget=True)))
             continue
         started.add(key)
         rec = instance_record(claim, inst, i, cache, dps, defer_mp=defer_mp)
@@ -214,14 +210,6 @@ def _executor(kind, workers, scheduler):
 
 
 # ------------------------------------------------------------------ planning
-def _cost(claim, inst, dps):
-    """The engine's estimate of the first pass on ``inst`` (float64; mp is deferred)."""
-    fn = getattr(claim.engine, "cost", None)
-    if fn is None:
-        return 1e-3 * max(1, inst.K)
-    return float(fn(inst, dps, False))
-
-
 def _chunks(costs, target=CHUNK_SECONDS, most=CHUNK_MAX):
     """Consecutive index chunks of estimated cost about ``target`` and at most ``most``
     instances (an expensive instance alone)."""
@@ -257,10 +245,18 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
     float64 pass finds them); ``search`` Hypothesis examples per claim extend its fixed domain
     (:func:`proofs_check.search.search_instances`; 0: the fixed domain only).
     """
+    with one_blas_thread():  # the planning (the search's domains) as the tasks
+        return _run_claims(claims, refs, tier, seed, dps, workers, executor, scheduler,
+                           cache_dir, budget, progress, search)
+
+
+def _run_claims(claims, refs, tier, seed, dps, workers, executor, scheduler, cache_dir,
+                budget, progress, search):
     t0 = time.perf_counter()
     _LOCAL.clear()
     _LOCAL.update(zip(refs, claims))
     _domain.cache_clear()
+    _CACHES.clear()  # a serial run must not reuse the engine results of an earlier run
     deadline = None if budget is None else time.time() + float(budget)
     disk = DiskCache(cache_dir) if cache_dir else None
     plans, tasks = [], []  # per claim: (claim, ref, domain, version, fingerprints)
@@ -291,13 +287,14 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                     records[c.id][i] = rec
                     continue
             g = groups.setdefault(ResultCache.key(c.engine, inst), [0.0, []])
-            g[0] = max(g[0], _cost(c, inst, dps))
+            g[0] = max(g[0], estimated_seconds(c.engine, inst, dps))  # float64: mp deferred
             g[1].append((ci, i))
     total = sum(len(p[2]) for p in plans if p)
     done = total - sum(len(g[1]) for g in groups.values())
     pool = _executor(executor, workers, scheduler)
     index_of = {plan[1]: ci for ci, plan in enumerate(plans) if plan is not None}
     work = [0.0, sum(g[0] for g in groups.values())]  # estimated seconds: done, total
+    deferred = {}  # (claim index, instance index) -> its pending record of the first pass
     report_work = getattr(progress, "work", None)
 
     def run_pass(groups, order_key, defer_mp):
@@ -323,7 +320,11 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
                     work[1] += max(0.0, rec.mp_seconds - g[0])
                     g[0] = max(g[0], rec.mp_seconds)
                     g[1].append((ci, rec.index))
+                    deferred[(ci, rec.index)] = rec
                     continue
+                if rec.budget and (ci, rec.index) in deferred:
+                    # the budget stopped its mp re-check: its float64 screens still count
+                    rec.screens = deferred[(ci, rec.index)].screens
                 records[c.id][rec.index] = rec
                 if disk and rec.kind != "undecided":
                     disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
@@ -343,7 +344,12 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
         pending = run_pass(groups, lambda g: (g[0], g[1][0]), defer_mp=True)
         # 2. the re-checks by information per second: the claims an mp run decides (all of
         #    an instance's pending claims share it) per estimated second, most first
-        run_pass(pending, lambda g: (g[0] / len(g[1]), g[1][0]), defer_mp=False)
+        left = run_pass(pending, lambda g: (g[0] / len(g[1]), g[1][0]), defer_mp=False)
+        missing = [(c.id, len(p[2]) - len(records[c.id])) for c, p in zip(claims, plans)
+                   if p is not None and len(records[c.id]) != len(p[2])]
+        if left or missing:  # an internal fault: never assemble a verdict on part of a domain
+            raise RuntimeError(f"the runner lost instance records (pending after the mp pass: "
+                               f"{len(left)}; missing per claim: {missing})")
         # mutants: confirm counterexamples in mp, in parallel across mutants
         mfuts = {}
         for ci, plan in enumerate(plans):
@@ -388,9 +394,10 @@ def run_claims(claims, refs, tier="fast", seed=0, dps=DEFAULT_DPS, *, workers=1,
 
 
 def _undecided_unless_refuted(res, records):
-    """A mutant not refuted where some of the claim's instances stayed undecided (the budget
-    ran out before them) is undecided, not survived: its counterexample may be among them."""
-    if res.status == "refuted" or not any(r.kind == "undecided" for r in records):
+    """A mutant not refuted where the budget left some of the claim's instances undecided
+    is undecided, not survived: its counterexample may be among them.  (Instances
+    undecided for another reason, e.g. a tolerance too wide, leave "survived" as it is.)"""
+    if res.status == "refuted" or not any(r.kind == "undecided" and r.budget for r in records):
         return res
     return MutantResult(res.id, res.statement, "undecided", res.counterexample, res.decided_by)
 

@@ -47,6 +47,15 @@ def test_a_claim_with_blas_in_its_oracle_reports_the_same_for_1_and_2_workers():
     assert docs[1] == docs[2] and json.loads(docs[1])["claims"][0]["status"] == "verified"
 
 
+def test_the_serial_checker_runs_blas_as_the_runner_does():
+    # check_claim (the pytest plugin's and the docs' checker) pins BLAS as the tasks do
+    claims = select(["mobahi2020.closed_form"])
+    par = run_claims(claims, [ClaimRef(c.id) for c in claims], dps=30, workers=1, search=0)
+    ser = check_claim(claims[0], dps=30)
+    par[0].seconds = ser.seconds = 0.0
+    assert par[0] == ser
+
+
 def test_runner_matches_the_serial_checker():
     claims = select(IDS)
     # with the default run's counterexample search: the workers rebuild the same domain
@@ -147,8 +156,6 @@ class _Clock:
     def time(self):
         return self.t
 
-    perf_counter = time
-
 
 def _recheck_claims(clock):
     """Two claims on one toy engine: float64 decides ``sure`` and leaves the others
@@ -248,3 +255,48 @@ def test_progress_reports_estimated_work_with_the_rechecks_it_finds(monkeypatch)
     p.t0 = 0.0
     p.work(2.0, 8.0)
     assert p.eta(1, 100, now=10.0) == pytest.approx(30.0)  # not 990 s by the count
+
+
+def test_a_budget_stop_resumes_from_the_cache_with_only_what_was_not_decided(tmp_path,
+                                                                            monkeypatch):
+    import types
+    from proofs_check import runner
+    clock = _Clock()
+    monkeypatch.setattr(runner, "time", types.SimpleNamespace(time=clock.time,
+                                                              perf_counter=clock.time))
+    claims = _recheck_claims(clock)
+    refs = [ClaimRef(c.id) for c in claims]
+    kw = dict(executor="serial", search=0, cache_dir=str(tmp_path))
+    first = run_claims(claims, refs, budget=5.0, **kw)
+    assert [r.status for r in first] == ["undecided", "verified"] and clock.t == 6.0
+    # the pending and the budget-undecided records were not cached: the rerun does only the
+    # re-check the budget stopped ("one", 4 s)
+    again = run_claims(claims, refs, **kw)
+    assert clock.t == 10.0 and [r.status for r in again] == ["verified", "verified"]
+
+
+def test_a_mutant_left_unrefuted_by_an_undecidable_instance_still_survives():
+    # instances undecided for a reason other than the budget (here: no mp form to settle an
+    # inconclusive float64 margin) do not turn a surviving mutant into "undecided"
+    from proofs_check.engines import Engine
+
+    class NoMp(Engine):
+        name = "toy_no_mp"
+
+        def run(self, inst, dps):
+            return {"acc": 1.0 if inst.id == "fuzzy" else 0.0}
+
+        def accuracy(self, result):
+            return result["acc"]
+    claim = Claim(id="t.nomp", paper="p", where="w", provenance="derived", summary="s",
+                  statement="s", engine=NoMp(), mp_instances=0,
+                  domain=lambda tier, seed: [Instance(i, "toy", data={"K": 2})
+                                             for i in ("sure", "fuzzy")],
+                  evaluate=lambda inst, r, t: Outcome(0.5),
+                  mutants=(Mutant("t.nomp~same", "a true variant", lambda i, r, t:
+                                  Outcome(0.5)),))
+    par = run_claims([claim], [ClaimRef(claim.id)], executor="serial", search=0)[0]
+    ser = check_claim(claim)
+    assert par.status == ser.status == "undecided" and par.undecided == 1
+    assert [m.status for m in par.mutants] == [m.status for m in ser.mutants] == ["survived"]
+    assert "SURVIVED" in render_table([par])
