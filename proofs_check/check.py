@@ -145,11 +145,9 @@ class ResultCache:
         keys share their results (the same instance in several claims' domains)."""
         return engine.name, inst.id, repr(inst.eps)
 
-    def forget(self, engine, inst):
-        """Drop ``inst``'s results at every precision (a runner task is done with it)."""
-        k = self.key(engine, inst)
-        for key in [key for key in self._store if key[:3] == k]:
-            del self._store[key]
+    def clear(self):
+        """Drop every result (a runner task moves on to the next instance)."""
+        self._store.clear()
 
     def get(self, engine, inst, dps=None):
         key = self.key(engine, inst) + (dps,)

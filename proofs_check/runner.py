@@ -107,17 +107,18 @@ def _result_cache(dps):
 def _instance_task(pairs, tier, seed, dps, deadline, search, defer_mp=False):
     """Decide every (claim ref, instance index) of ``pairs``: one or more instances, each
     with every claim that checks it, so that each engine result is computed once here and
-    shared by those claims.  At the end the results are dropped, except those of instances
-    where a mutant may fail (a screen), which the mutants' confirmation reuses when it runs in
-    this process: memory stays bounded on a full tier.  ``defer_mp``: an instance that needs
+    shared by those claims.  At the end the results are dropped, so that a worker's memory
+    stays that of one task whatever the tier: keeping those where a mutant may fail, for
+    its confirmation, grew a worker to 12 GB on the whole full tier (50-digit trajectories
+    of K = 200 and thousands of rounds), and the confirmation needs at most 4 instances per
+    mutant, smallest K first, cheap to recompute.  ``defer_mp``: an instance that needs
     an mp re-check comes back ``"pending"`` instead (the first pass); without it, this is
     the re-check pass.  Returns [(ref, InstanceRecord)]."""
     cache = _result_cache(dps)
-    out, used, keep, started = [], [], set(), set()
+    out, started = [], set()
     for ref, i in pairs:
         claim = _claim(ref)
         inst = _domain(ref, tier, seed, search)[i]
-        used.append((claim.engine, inst))
         key = ResultCache.key(claim.engine, inst)
         # the budget stops new instances; the other claims of one already started share
         # its engine results, so they are decided (at little cost) whatever the time
@@ -127,14 +128,11 @@ def _instance_task(pairs, tier, seed, dps, deadline, search, defer_mp=False):
                                             f"budget ran out before {what}",
                                             screens=[None] * len(claim.mutants), budget=True)))
             continue
-        started.add(key)
-        rec = instance_record(claim, inst, i, cache, dps, defer_mp=defer_mp)
-        if any(sc is not None for sc in rec.screens):
-            keep.add(key)
-        out.append((ref, rec))
-    for engine, inst in used:
-        if ResultCache.key(engine, inst) not in keep:
-            cache.forget(engine, inst)
+        if key not in started:
+            started.add(key)
+            cache.clear()  # the previous instance's results: no later pair shares them
+        out.append((ref, instance_record(claim, inst, i, cache, dps, defer_mp=defer_mp)))
+    cache.clear()
     return out
 
 
@@ -142,11 +140,14 @@ def _instance_task(pairs, tier, seed, dps, deadline, search, defer_mp=False):
 def _mutant_task(ref, tier, seed, dps, k, screens, search):
     claim = _claim(ref)
     mutant = claim.mutants[k]
+    cache = _result_cache(dps)
     try:
         return confirm_mutant(claim, mutant, _domain(ref, tier, seed, search), screens,
-                              _result_cache(dps), dps)
+                              cache, dps)
     except ProofsCheckError as exc:
         return MutantResult(mutant.id, mutant.statement, "survived", {"error": str(exc)})
+    finally:
+        cache.clear()  # at most 4 results, dropped: a worker holds one task's results
 
 
 # ------------------------------------------------------------------ executors
