@@ -176,7 +176,7 @@ class _Progress:
     plain lines every ``PERIOD`` seconds on a pipe.
 
     The ETA is by estimated work, not by instance count (instances run cheapest first, so
-    the last ones cost the most: on a full tier the count's ETA said 40 s with 25 minutes
+    the last ones cost the most: on a full tier the count's ETA said 40 s with over 30 minutes
     to go): the elapsed time scaled by the runner's estimated seconds of work left over
     those done (:meth:`work`)."""
 
