@@ -173,6 +173,9 @@ class _Serial:
     def shutdown(self, wait=True, cancel_futures=False):
         pass
 
+    def slots(self):
+        return 1
+
 
 class _DaskPool:
     """A Dask client's concurrent.futures executor; closes the client it opened."""
@@ -183,6 +186,10 @@ class _DaskPool:
 
     def submit(self, fn, *args):
         return self.pool.submit(fn, *args)
+
+    def slots(self):
+        """Tasks in flight: two per worker thread of the cluster."""
+        return 2 * max(1, sum(self.client.nthreads().values()))
 
     def shutdown(self, wait=True, cancel_futures=False):
         self.pool.shutdown(wait=wait)
@@ -298,54 +305,77 @@ def _run_claims(claims, refs, tier, seed, dps, workers, executor, scheduler, cac
     deferred = {}  # (claim index, instance index) -> its pending record of the first pass
     report_work = getattr(progress, "work", None)
 
-    def run_pass(groups, order_key, defer_mp):
-        """Submit ``groups`` in ``order_key`` order, collect their records; returns the
-        pending (mp re-check) groups by share key."""
+    # 1. every instance in float64, cheapest first, the mp re-checks they need deferred;
+    # 2. the re-checks by information per second: the claims an mp run decides (all of an
+    #    instance's pending claims share it) per estimated second, most first.  Tasks are
+    #    submitted a few at a time, so that the re-checks found so far start as soon as the
+    #    float64 tasks are all started (no worker idles while a long one finishes)
+    order = sorted(groups.values(), key=lambda g: (g[0], g[1][0]))
+    first = [(acc, [pair for j in chunk for pair in order[j][1]])
+             for acc, chunk in _chunks([g[0] for g in order])]
+    first.reverse()  # popped from the end: cheapest first
+    recheck = {}  # share key -> [estimated seconds, pairs]: pending, not yet submitted
+    inflight = {}  # future -> its estimated seconds
+
+    def submit_next():
+        if first:
+            acc, pairs = first.pop()
+            defer = True
+        elif recheck:
+            ranked = sorted(recheck.items(), key=lambda kv: (kv[1][0] / len(kv[1][1]),
+                                                             min(kv[1][1])))
+            acc, chunk = _chunks([g[0] for _, g in ranked])[0]
+            # grouped by instance: a task holds one instance's results at a time
+            pairs = [pair for j in chunk for pair in sorted(ranked[j][1][1])]
+            for j in chunk:
+                del recheck[ranked[j][0]]
+            defer = False
+        else:
+            return False
+        inflight[pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs], tier,
+                             seed, dps, deadline, search, defer)] = acc
+        return True
+
+    def collect(f):
         nonlocal done
-        from concurrent.futures import as_completed
-        order = sorted(groups.values(), key=order_key)
-        futs = {}
-        for acc, chunk in _chunks([g[0] for g in order]):
-            pairs = [pair for j in chunk for pair in order[j][1]]
-            futs[pool.submit(_instance_task, [(plans[ci][1], i) for ci, i in pairs],
-                             tier, seed, dps, deadline, search, defer_mp)] = acc
-        pending = {}
-        for f in as_completed(futs):
-            last = None
-            work[0] += futs[f]
-            for ref, rec in f.result():
-                ci = index_of[ref]
-                c, _, domain, version, fps = plans[ci]
-                if rec.kind == "pending":
-                    g = pending.setdefault(ResultCache.key(c.engine, domain[rec.index]), [0.0, []])
-                    work[1] += max(0.0, rec.mp_seconds - g[0])
-                    g[0] = max(g[0], rec.mp_seconds)
-                    g[1].append((ci, rec.index))
-                    deferred[(ci, rec.index)] = rec
-                    continue
-                if rec.budget and (ci, rec.index) in deferred:
-                    # the budget stopped its mp re-check: its float64 screens still count
-                    rec.screens = deferred[(ci, rec.index)].screens
-                records[c.id][rec.index] = rec
-                if disk and rec.kind != "undecided":
-                    disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
-                                  forced_mp(c, domain[rec.index], rec.index)), rec)
-                done += 1
-                last = c.id
-            if report_work is not None:
-                report_work(*work)
-            if progress and last is not None:
-                progress(done, total, last)
-        for g in pending.values():
-            g[1].sort()  # arrival order depends on the workers; the plan must not
-        return pending
+        last = None
+        work[0] += inflight.pop(f)
+        for ref, rec in f.result():
+            ci = index_of[ref]
+            c, _, domain, version, fps = plans[ci]
+            if rec.kind == "pending":
+                g = recheck.setdefault(ResultCache.key(c.engine, domain[rec.index]), [0.0, []])
+                work[1] += max(0.0, rec.mp_seconds - g[0])
+                g[0] = max(g[0], rec.mp_seconds)
+                g[1].append((ci, rec.index))
+                deferred[(ci, rec.index)] = rec
+                continue
+            if rec.budget and (ci, rec.index) in deferred:
+                # the budget stopped its mp re-check: its float64 screens still count
+                rec.screens = deferred[(ci, rec.index)].screens
+            records[c.id][rec.index] = rec
+            if disk and rec.kind != "undecided":
+                disk.put(_key("inst", version, fps[rec.index], c.engine.name, dps,
+                              forced_mp(c, domain[rec.index], rec.index)), rec)
+            done += 1
+            last = c.id
+        if report_work is not None:
+            report_work(*work)
+        if progress and last is not None:
+            progress(done, total, last)
 
     try:
-        # 1. every instance in float64, cheapest first; the mp re-checks they need deferred
-        pending = run_pass(groups, lambda g: (g[0], g[1][0]), defer_mp=True)
-        # 2. the re-checks by information per second: the claims an mp run decides (all of
-        #    an instance's pending claims share it) per estimated second, most first
-        left = run_pass(pending, lambda g: (g[0] / len(g[1]), g[1][0]), defer_mp=False)
+        from concurrent.futures import FIRST_COMPLETED, wait
+        slots = pool.slots() if hasattr(pool, "slots") else 2 * max(1, workers)
+        while True:
+            while len(inflight) < slots and submit_next():
+                pass
+            if not inflight:
+                break
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for f in finished:
+                collect(f)
+        left = recheck
         missing = [(c.id, len(p[2]) - len(records[c.id])) for c, p in zip(claims, plans)
                    if p is not None and len(records[c.id]) != len(p[2])]
         if left or missing:  # an internal fault: never assemble a verdict on part of a domain
