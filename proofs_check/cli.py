@@ -14,6 +14,7 @@ traceback); 130 interrupted (files being written are left as they were).
 """
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -177,26 +178,38 @@ class _Progress:
 
     The ETA is by estimated work, not by instance count (instances run cheapest first, so
     the last ones cost the most: on a full tier the count's ETA said 40 s with over 30 minutes
-    to go): the elapsed time scaled by the runner's estimated seconds of work left over
-    those done (:meth:`work`)."""
+    to go): the runner's estimated seconds of work left (:meth:`work`) at the rate of work
+    done over the last ``WINDOW`` seconds.  A recent rate, because the estimates are
+    biased differently by kind of work (the float64 pass runs claims' own oracles that its
+    estimate leaves out; the mp estimate dates from before the MPFR loop): the whole run's
+    average rate put the ETA of a full tier at 6,000 s with 15 minutes to go."""
 
     PERIOD = 10.0
+    WINDOW = 300.0
 
     def __init__(self, mode):
         self.tty = sys.stderr.isatty()
         self.on = mode == "always" or (mode == "auto")
         self.bar, self.last, self.t0 = None, 0.0, time.perf_counter()
         self.work_done = self.work_total = None
+        self.samples = collections.deque([(self.t0, 0.0)])  # (time, work done)
 
-    def work(self, done, total):
+    def work(self, done, total, now=None):
         """The runner's estimated seconds of work done and in all (the total grows as the
         float64 pass finds mp re-checks)."""
+        now = time.perf_counter() if now is None else now
         self.work_done, self.work_total = done, total
+        self.samples.append((now, done))
+        while len(self.samples) > 2 and self.samples[0][0] < now - self.WINDOW:
+            self.samples.popleft()
 
     def eta(self, done, total, now):
-        elapsed = now - self.t0
         if self.work_done:
-            return elapsed * max(0.0, self.work_total - self.work_done) / self.work_done
+            (t_a, w_a), (t_b, w_b) = self.samples[0], self.samples[-1]
+            rate = (w_b - w_a) / max(t_b - t_a, 1e-9)
+            left = max(0.0, self.work_total - self.work_done)
+            return left / rate if rate > 0 else float("inf")
+        elapsed = now - self.t0
         return elapsed * (total - done) / done if done else float("inf")
 
     def __call__(self, done, total, cid):

@@ -252,9 +252,13 @@ def test_progress_reports_estimated_work_with_the_rechecks_it_finds(monkeypatch)
     assert min(abs(d1 - 4.003), abs(d1 - 6.003)) < 1e-9 and d2 == pytest.approx(10.003)
     # the display's ETA scales the elapsed time by the work left over the work done
     p = _Progress("never")
-    p.t0 = 0.0
-    p.work(2.0, 8.0)
+    p.samples[0] = (0.0, 0.0)
+    p.work(2.0, 8.0, now=10.0)
     assert p.eta(1, 100, now=10.0) == pytest.approx(30.0)  # not 990 s by the count
+    # a slow kind of work, then a fast one: the rate of the last WINDOW seconds counts
+    p.work(3.0, 10.0, now=400.0)
+    p.work(9.0, 10.0, now=500.0)
+    assert p.eta(50, 100, now=500.0) == pytest.approx(1.0 / (6.0 / 100.0))
 
 
 def test_a_budget_stop_resumes_from_the_cache_with_only_what_was_not_decided(tmp_path,
