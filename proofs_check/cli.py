@@ -182,7 +182,7 @@ class _Progress:
     done over the last ``WINDOW`` seconds.  A recent rate, because the estimates are
     biased differently by kind of work (the float64 pass runs claims' own oracles that its
     estimate leaves out; the mp estimate dates from before the MPFR loop): the whole run's
-    average rate put the ETA of a full tier at 6,000 s with 15 minutes to go."""
+    average rate put the ETA of a full tier at 6,000 s with about half an hour to go."""
 
     PERIOD = 10.0
     WINDOW = 300.0
