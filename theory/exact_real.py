@@ -343,6 +343,13 @@ def _names(node):
 
 
 # ------------------------------------------------------------------ rational functions
+def _is_square_root(v):
+    """Whether name ``v``'s relation has the shape ``v*v - a`` (a square root of ``a``)."""
+    r = v.relation
+    return (r is not None and r.op == "-" and r.a.op == "*" and r.a.a is r.a.b
+            and r.a.a.op == "v" and r.a.a.aux is v)
+
+
 class _Ring:
     """Q[names, x] and the conversion of expressions to reduced fractions N/D in it."""
 
@@ -371,11 +378,9 @@ class _Ring:
         if self._squares is None:
             self._squares = {}
             for v in self.names:
-                r = v.relation
-                if r is None or r.op != "-" or r.a.op != "*" or r.a.a is not r.a.b \
-                        or r.a.a.op != "v" or r.a.a.aux is not v:
+                if not _is_square_root(v):
                     continue
-                A, B = self.convert(r.b)
+                A, B = self.convert(v.relation.b)
                 if B.is_one() and A.degrees()[self.pos[v.index]] == 0:
                     self._squares[self.pos[v.index]] = A
         return self._squares
@@ -515,18 +520,22 @@ def _annihilator(node):
     rational function is too large to write out, on :func:`_generalise` d ``node``."""
     try:
         return _annihilator_of(node)
-    except ExactUndecided:
-        pass
-    try:
-        return _annihilator_of(node, fold=True)
-    except _TooLarge as exc:
-        gen, count = _generalise(node)
-        if not count:
-            raise
+    except ExactUndecided as exc:
+        failed = exc
+    if any(_is_square_root(v) for v in _names(node)):  # else folding would repeat the above
         try:
-            return _annihilator_of(gen, fold=True)
-        except ExactUndecided:
-            raise exc from None
+            return _annihilator_of(node, fold=True)
+        except _TooLarge as exc:
+            failed = exc
+    if not isinstance(failed, _TooLarge):
+        raise failed
+    gen, count = _generalise(node)
+    if not count:
+        raise failed
+    try:
+        return _annihilator_of(gen, fold=True)
+    except ExactUndecided:
+        raise failed from None
 
 
 def _annihilator_of(node, fold=False):
