@@ -66,6 +66,8 @@ def to_mp(ctx, v):
     """
     if isinstance(v, (bool, np.bool_)):
         raise TypeError(f"{v!r} is a boolean, not a number")
+    if getattr(ctx, "holds_exactly", False):  # a ball context: rationals are not rounded
+        return ctx.mpf(v)
     if isinstance(v, (int, float, str)) or type(v).__name__ == "mpf":
         return ctx.mpf(v)
     if isinstance(v, np.integer):

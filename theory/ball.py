@@ -116,6 +116,16 @@ def _arb_exact(v):
     return None
 
 
+def _arb_exact_or_none(v):
+    """:func:`_arb_exact` for plain numbers; None for balls and other types."""
+    if isinstance(v, (Ball, bool, np.bool_)):
+        return None
+    try:
+        return _arb_exact(v)
+    except InputError:
+        return None
+
+
 def _is_exact_zero(v):
     return type(v) in (int, float) and v == 0
 
@@ -325,6 +335,19 @@ class Ball:
         """sqrt of the enclosed number (an unbounded ball where the ball reaches below 0)."""
         return self._unary(lambda a: a.sqrt(), "sqrt")
 
+    # transcendental functions: enclosures only (their values carry no exact expression,
+    # so a tie among them stays undecided)
+    def log(self):
+        """Natural logarithm (an unbounded ball where the ball reaches 0 or below)."""
+        return self._unary(lambda a: a.log())
+
+    def exp(self):
+        return self._unary(lambda a: a.exp())
+
+    def expm1(self):
+        """exp(x) - 1, without the cancellation near 0."""
+        return self._unary(lambda a: a.expm1())
+
     # ------------------------------------------------------------------ decisions
     def _undecided(self, other, sym):
         o = other if isinstance(other, Ball) else None
@@ -501,15 +524,23 @@ class BallContext:
     ``prec`` bits, so that such code (written for ``ctx.mpf`` numbers) runs on balls:
     ``mpf`` (a ball passes through; an exact input is held exactly, a decimal string as
     its exact rational), ``make_mpf`` (an mpf tuple, exactly), ``one``, ``zero``, ``sqrt``,
-    ``fsum``, ``fdot``, ``prec``, ``dps``, ``nan`` (a ball no comparison decides).
-    Functions without a certified ball form here
-    (logarithms, root finders, matrices) are absent: code that needs them fails loudly.
+    ``log``, ``ln``, ``log10``, ``exp``, ``expm1``, ``fsum``, ``fdot``, ``prec``, ``dps``,
+    ``nan`` (a ball no comparison decides); and, with numpy semantics (object arrays),
+    ``solve``, ``inverse`` (:mod:`theory.ball_linalg`) and ``eigvalsh``
+    (:func:`theory.eigen_ball.eigh_ball`).  ``holds_exactly``: rationals given to this
+    context are held exactly (:func:`theory._mp.to_mp` does not round them).  Functions
+    without a certified ball form here (root finders, mpmath's matrix type) are absent:
+    code that needs them fails loudly.
 
     >>> ctx = BallContext(128)
     >>> x = ctx.fsum([ctx.mpf(0.5), ctx.sqrt(2), ctx.mpf("0.1")])
     >>> x > 2.014 and x < 2.015, ctx.fdot([1, 2], [3, ctx.one]), ctx.dps
     (True, Ball('5.0000000000000000000', prec=128), 38)
+    >>> ctx.log10(1000) > 2.999 and ctx.log10(1000) < 3.001
+    True
     """
+
+    holds_exactly = True
 
     def __init__(self, prec):
         self.prec = int(prec)
@@ -541,6 +572,45 @@ class BallContext:
 
     def sqrt(self, x):
         return self.mpf(x).sqrt()
+
+    def log(self, x):
+        return self.mpf(x).log()
+
+    ln = log
+
+    def log10(self, x):
+        return self.mpf(x).log() / self.mpf(10).log()
+
+    def exp(self, x):
+        return self.mpf(x).exp()
+
+    def expm1(self, x):
+        return self.mpf(x).expm1()
+
+    def solve(self, A, b):
+        """``A^-1 b`` (object arrays; :func:`theory.ball_linalg.solve`)."""
+        from .ball_linalg import solve
+        return solve(self._held(A), self._held(b))
+
+    def inverse(self, A):
+        """``A^-1`` (:func:`theory.ball_linalg.inverse`)."""
+        from .ball_linalg import inverse
+        return inverse(self._held(A))
+
+    def eigvalsh(self, A):
+        """Enclosures of the eigenvalues (ascending) of the symmetric matrix ``A``."""
+        from .eigen_ball import eigh_ball
+        return list(eigh_ball(self._held(A), self.prec).values)
+
+    def _held(self, A):
+        """Plain exact numbers of an array as balls at this precision (balls, duals and
+        other number types pass through)."""
+        arr = np.array(A, dtype=object)
+        flat = arr.reshape(-1)
+        for i, v in enumerate(flat):
+            if _arb_exact_or_none(v) is not None:
+                flat[i] = Ball.exact(v, self.prec)
+        return arr
 
     def fsum(self, xs):
         total = None

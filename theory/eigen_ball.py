@@ -76,21 +76,57 @@ class BallEigh(NamedTuple):
 def eigh_ball(G, prec_bits):
     """Certified enclosures of the eigenvalues and an orthonormal eigenbasis of ``G``.
 
-    ``G`` a K x K float64 symmetric array (exact input); ``prec_bits`` the ball precision.
-    Raises :class:`~theory.ball.UndecidedError` when the approximate decomposition is not
-    close enough to orthonormal for the bounds (raise ``prec_bits``).
+    ``G`` a K x K symmetric array: float64 (exact input), or an object array of
+    :class:`~theory.ball.Ball`\\ s and exact numbers (Fractions, ints, floats), whose
+    enclosures then hold for every symmetric matrix in its balls; ``prec_bits`` the ball
+    precision.  Raises :class:`~theory.ball.UndecidedError` when the approximate
+    decomposition is not close enough to orthonormal for the bounds (raise ``prec_bits``).
+
+    >>> from fractions import Fraction
+    >>> e = eigh_ball(np.array([[Fraction(2), Fraction(1, 3)], [Fraction(1, 3), Fraction(2)]],
+    ...                        dtype=object), 128)
+    >>> e.values[0].overlaps(Fraction(5, 3)), e.values[1].overlaps(Fraction(7, 3))
+    (True, True)
     """
     fl = require_flint()
-    G = np.asarray(G, dtype=np.float64)
+    G = np.asarray(G)
+    if G.dtype != object:
+        G = np.asarray(G, dtype=np.float64)
     with fl.ctx.workprec(prec_bits):
-        if not np.any(G - np.diag(np.diag(G))):
+        if _is_diagonal(G):
             return _diagonal(fl, G, prec_bits)
         return _verified(fl, G, prec_bits)
 
 
+def _is_zero(x):
+    """Exactly 0 (a float, a rational, or an exact ball of 0)."""
+    if isinstance(x, Ball):
+        return x.is_exact and x.v.is_zero()
+    return x == 0
+
+
+def _is_diagonal(G):
+    if G.dtype != object:
+        return not np.any(G - np.diag(np.diag(G)))
+    K = G.shape[0]
+    return all(_is_zero(G[i, j]) for i in range(K) for j in range(K) if i != j)
+
+
+def _order_key(x):
+    """Ascending order of diagonal entries: exact rationals exactly, balls by midpoint."""
+    from .exact_real import as_fraction
+    q = None if isinstance(x, Ball) else as_fraction(x)
+    return q if q is not None else float(x)
+
+
+def _arb_of(x):
+    """An entry as an arb: a ball's own enclosure, an exact number held (or enclosed)."""
+    return x.v if isinstance(x, Ball) else Ball.exact(x, 53).v
+
+
 def _diagonal(fl, G, prec):
-    diag = [float(v) for v in np.diag(G)]
-    order = sorted(range(len(diag)), key=lambda i: diag[i])
+    diag = list(np.diag(G)) if G.dtype == object else [float(v) for v in np.diag(G)]
+    order = sorted(range(len(diag)), key=lambda i: _order_key(diag[i]))
     K = len(diag)
     one, zero = Ball.exact(1, prec), Ball.exact(0, prec)
     values = np.array([Ball.exact(diag[i], prec) for i in order], dtype=object)
@@ -114,11 +150,18 @@ def _fro_upper(fl, entries):
 def _verified(fl, G, prec):
     K = G.shape[0]
     ctx = make_context(math.ceil(prec * math.log10(2)) + _GUARD_DIGITS)
-    approx = eigh_mp(ctx, G)
     arb = fl.arb
+    if G.dtype == object:  # the decomposition of the midpoints; the residuals take the balls
+        A = fl.arb_mat([[(_arb_of(G[i, j]) + _arb_of(G[j, i])) / 2 for j in range(K)]
+                        for i in range(K)])
+        mids = np.array([[ctx.mpf(A[i, j].mid().str(ctx.dps + 5, radius=False))
+                          for j in range(K)] for i in range(K)], dtype=object)
+        approx = eigh_mp(ctx, mids)
+    else:
+        approx = eigh_mp(ctx, G)
+        A = fl.arb_mat([[(arb(float(G[i, j])) + arb(float(G[j, i]))) / 2 for j in range(K)]
+                        for i in range(K)])
     X = fl.arb_mat([[arb(approx.vectors[i, j]) for j in range(K)] for i in range(K)])
-    A = fl.arb_mat([[(arb(float(G[i, j])) + arb(float(G[j, i]))) / 2 for j in range(K)]
-                    for i in range(K)])
     Xt = X.transpose()
     R = Xt * X
     for i in range(K):

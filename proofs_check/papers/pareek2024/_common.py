@@ -319,19 +319,25 @@ def strict_margin(gain, result, cond=1.0):
 # ------------------------------------------------------------------ dense linear algebra
 
 def inverse(ctx, A):
-    """A^-1 (float64: numpy; mp: mpmath LU at the context's precision; real or complex)."""
+    """A^-1 (float64: numpy; mp: mpmath LU at the context's precision; real or complex;
+    a ball context: Gauss-Jordan on balls, :mod:`theory.ball_linalg`)."""
     if ctx is None:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return np.linalg.inv(np.asarray(A))
+    if getattr(ctx, "holds_exactly", False):
+        return ctx.inverse(A)
     M = ctx.inverse(ctx.matrix(np.asarray(A, dtype=object).tolist()))
     return np.array(M.tolist(), dtype=object)
 
 
 def solve(ctx, A, b):
-    """A^-1 b for one right-hand side (float64: numpy; mp: mpmath LU)."""
+    """A^-1 b for one right-hand side (float64: numpy; mp: mpmath LU; a ball context:
+    Gauss-Jordan on balls)."""
     if ctx is None:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return np.linalg.solve(np.asarray(A), np.asarray(b))
+    if getattr(ctx, "holds_exactly", False):
+        return ctx.solve(A, np.asarray(b, dtype=object).reshape(-1))
     x = ctx.lu_solve(ctx.matrix(np.asarray(A, dtype=object).tolist()),
                      ctx.matrix(list(np.asarray(b, dtype=object).reshape(-1))))
     return np.array([x[i] for i in range(x.rows)], dtype=object)
