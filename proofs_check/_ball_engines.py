@@ -59,17 +59,16 @@ class _BallTools:
 
 
 class _BallFixedRidge(_BallSelfDistill):
-    """Ball form of :data:`proofs_check.engines.FIXED_RIDGE` (Gram instances; a design
-    instance is an error)."""
+    """Ball form of :data:`proofs_check.engines.FIXED_RIDGE`: Gram instances
+    (:func:`theory.certified_ridge.fixed_ridge_ball`) and designs
+    (:func:`theory.certified_ridge.fixed_ridge_design_ball`: exact coefficients)."""
 
     name = "fixed_ridge"
 
     def run(self, inst, prec, exact=False, max_rounds=None):
-        from theory.certified_ridge import fixed_ridge_ball
-        from theory.errors import InputError
+        from theory.certified_ridge import fixed_ridge_ball, fixed_ridge_design_ball
         if inst.G is None:
-            raise InputError("the certified fixed-ridge engine takes Gram instances (inst.G), "
-                             "not designs")
+            return fixed_ridge_design_ball(inst.X, inst.y, inst.lam, inst.xi, prec, exact=exact)
         return fixed_ridge_ball(inst.G, inst.y, inst.lam, inst.xi, prec,
                                 eig=self.eig(inst.G, prec), exact=exact)
 

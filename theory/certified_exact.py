@@ -86,8 +86,16 @@ _POS = _Positive()
 
 
 def _frac_matrix(G):
-    G = np.asarray(G, dtype=np.float64)
-    return [[Fraction(float(v)) for v in row] for row in G]
+    """G's entries as Fractions: a float64 array held exactly, or an object array of exact
+    rationals (Fractions, ints, binary floats)."""
+    G = np.asarray(G)
+    if G.dtype != object:
+        G = np.asarray(G, dtype=np.float64)
+        return [[Fraction(float(v)) for v in row] for row in G]
+    out = [[X.as_fraction(v) for v in row] for row in G]
+    if any(v is None for row in out for v in row):
+        raise TypeError("an exact spectrum needs exact rational entries")
+    return out
 
 
 class ExactSpectrum:
@@ -282,7 +290,8 @@ class FixedRidgeModel:
     """
 
     def __init__(self, G):
-        G = np.asarray(G, dtype=np.float64)
+        G = np.asarray(G)
+        G = G if G.dtype == object else np.asarray(G, dtype=np.float64)
         self.K = G.shape[0]
         self.spec = exact_spectrum(G)
         self.eigenvalues = _eigen_nodes(self.spec, self.K, "G")

@@ -38,7 +38,8 @@ from .errors import InputError
 from .fixed_ridge import RidgeTrajectory
 from .ridge_filters import filters_and_targets
 
-__all__ = ["BallRidgeTrajectory", "fixed_ridge_ball"]
+__all__ = ["BallRidgeTrajectory", "BallDesignTrajectory", "fixed_ridge_ball",
+           "fixed_ridge_design_ball"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,3 +133,133 @@ def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None, exact=False):
                                kind="gram", dps=int(p * math.log10(2)),
                                method=eig.method, accuracy=0.0, prec_bits=p,
                                groups=eig.clusters)
+
+
+@dataclass(frozen=True, eq=False)
+class BallDesignTrajectory(BallRidgeTrajectory):
+    """The fixed-ridge trajectory of a design X (``kind`` "design") for certified mode.
+
+    ``coefficients`` (theta_t, k+1 x d) and ``fitted`` (X theta_t) are **exact** rationals
+    (balls of width 0 carrying their exact values): the solutions of the normal equations
+    that define the steps.  ``eigenvalues`` (s_j^2, the positive eigenvalues of the smaller
+    of X X^T and X^T X), ``a``, ``filters`` and ``targets`` are enclosures as in
+    :func:`fixed_ridge_ball`; ``basis`` holds the eigenvector enclosures of that smaller
+    Gram matrix.  The spectral projections of the design (U, X^T U, z) are not enclosed:
+    ``coefficient_basis`` and ``z`` are None, and code that needs them fails loudly.
+    """
+
+    exact_coefficients: np.ndarray = None
+    design: np.ndarray = None
+
+    @property
+    def coefficients(self):
+        return self.exact_coefficients
+
+    @property
+    def fitted(self):
+        X = self.design
+        return np.array([[sum((X[i, j] * row[j] for j in range(1, X.shape[1])), X[i, 0] * row[0])
+                          for i in range(X.shape[0])] for row in self.exact_coefficients],
+                        dtype=object)
+
+
+def _exact_steps(Xq, y, lam, xi):
+    """theta_t = (X^T X + lam I)^-1 X^T t_t, t_0 = y, t_t = xi_t X theta_{t-1} + (1 - xi_t) y,
+    in exact rational arithmetic (python-flint's fmpq_mat); a list of k+1 Fraction rows."""
+    from fractions import Fraction
+    fl = require_flint()
+    n, d = len(Xq), len(Xq[0])
+    q = lambda v: fl.fmpq(v.numerator, v.denominator)  # noqa: E731
+    Xm = fl.fmpq_mat(n, d, [q(v) for row in Xq for v in row])
+    H = Xm.transpose() * Xm
+    lq = q(Fraction(lam))
+    for i in range(d):
+        H[i, i] += lq
+    ym = fl.fmpq_mat(n, 1, [q(Fraction(float(v))) for v in y])
+    target, rows = ym, []
+    for t in range(len(xi) + 1):
+        theta = H.solve(Xm.transpose() * target)
+        rows.append([Fraction(int(theta[j, 0].p), int(theta[j, 0].q)) for j in range(d)])
+        if t < len(xi):
+            x = q(Fraction(float(xi[t])))
+            target = (Xm * theta) * x + ym * (1 - x)
+    return rows
+
+
+def _kept_groups(clusters, keep):
+    """The eigenvalue clusters re-indexed to the kept (positive) eigenvalues."""
+    where = {j: i for i, j in enumerate(keep)}
+    out = (tuple(where[k] for k in J if k in where) for J in clusters)
+    return tuple(J for J in out if J)
+
+
+def fixed_ridge_design_ball(X, y, lam, xi, prec_bits=192, *, exact=False):
+    """The teacher and k fixed-ridge students of linear ridge on the design X, certified.
+
+    The coefficients theta_t are computed exactly (:func:`_exact_steps`: the normal
+    equations over Q; X, y, lam and xi are binary numbers held exactly).  The spectral
+    quantities (s_j^2, a_j = s_j^2/(s_j^2 + lam), the filters) are enclosed from
+    :func:`theory.eigen_ball.eigh_ball` of the exact Gram matrix X X^T (n <= d) or X^T X
+    (n > d), positive eigenvalues only: an eigenvalue exactly 0 is dropped (as the mp engine
+    drops the numerically zero ones), one whose ball contains 0 is undecided.  ``exact``:
+    the eigenvalues carry exact names (:class:`theory.certified_exact.FixedRidgeModel`).
+
+    Source: docs/theory/das2023.md §1 (the steps) [derived]; the enclosures [derived].
+    Domain: X real n x d (float64, held exactly), y of length n, lam > 0, finite real xi.
+
+    >>> import numpy as np
+    >>> tr = fixed_ridge_design_ball(np.array([[1.0, 0.0], [0.0, 2.0]]), np.ones(2), 1.0,
+    ...                              [0.5], 128)
+    >>> [str(v.ex.aux) for v in tr.coefficients[0]]   # (X^T X + I)^-1 X^T y
+    ['1/2', '2/5']
+    >>> [float(v) for v in tr.a]                       # s^2/(s^2 + 1) for s^2 = 1, 4
+    [0.5, 0.8]
+    """
+    from fractions import Fraction
+    from ._ridge_validate import check_design
+    if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
+        raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
+                         f"{MIN_PREC_BITS}")
+    X = np.asarray(check_design(X), dtype=np.float64)
+    n, d = X.shape
+    y = V.check_targets(y, n)
+    if y.ndim != 1 or y.dtype == object:
+        raise InputError(f"the certified engine takes one float64 target vector of shape "
+                         f"({n},), got {y.shape} of {y.dtype}")
+    check_lam(lam)
+    xi = check_xi(xi)
+    fl = require_flint()
+    p = prec_bits
+    Xq = [[Fraction(float(v)) for v in row] for row in X]
+    rows = _exact_steps(Xq, y, lam, xi)
+    small = [[sum((Xq[i][k] * Xq[j][k] for k in range(d)), Fraction(0)) for j in range(n)]
+             for i in range(n)] if n <= d else \
+        [[sum((Xq[k][i] * Xq[k][j] for k in range(n)), Fraction(0)) for j in range(d)]
+         for i in range(d)]
+    Gq = np.array(small, dtype=object)
+    with fl.ctx.workprec(p):
+        eig = eigh_ball(Gq, p)
+        values = eig.values
+        if exact:
+            from .certified import _named_values
+            from .certified_exact import FixedRidgeModel
+            values = _named_values(values, FixedRidgeModel(Gq))
+        keep = []
+        for j, v in enumerate(values):
+            if v > 0:  # decided on the ball, exactly, or UndecidedError
+                keep.append(j)
+        values = np.array([values[j] for j in keep], dtype=object)
+        lam_b = Ball.exact(lam, p)
+        a = np.array([1 / (1 + lam_b / v) for v in values], dtype=object)
+        xb = np.array([Ball.exact(v, p) for v in xi], dtype=object)
+        f, g = filters_and_targets(a, xb, Ball.exact(1, p))
+        coef = np.array([[Ball.exact(v, p) for v in row] for row in rows], dtype=object)
+        Xb = np.array([[Ball.exact(v, p) for v in row] for row in X], dtype=object)
+        yb = np.array([Ball.exact(float(v), p) for v in y], dtype=object)
+    return BallDesignTrajectory(filters=f, targets=g, eigenvalues=values, a=a, z=None,
+                                basis=eig.vectors[:, keep], coefficient_basis=None, y=yb,
+                                xi=xb, lam=lam_b, kind="design", dps=int(p * math.log10(2)),
+                                method=eig.method + "+exact-normal-equations", accuracy=0.0,
+                                prec_bits=p, groups=_kept_groups(eig.clusters, keep),
+                                exact_coefficients=coef,
+                                design=Xb)

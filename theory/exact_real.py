@@ -498,6 +498,24 @@ class _Ring:
         return [i for i, d in enumerate(degs) if d > 0]
 
 
+#: Rings by (names, term cap, folding), most recent last: decisions on one instance
+#: (a margin, the comparisons that selected it) share their sub-expressions, which a ring
+#: converts once.  Bounded in count and in converted nodes (the memo keeps them alive).
+_RINGS = {}
+_RINGS_MAX, _RING_MAX_NODES = 4, 400_000
+
+
+def _ring(names, max_terms, fold):
+    key = (tuple(v.index for v in names), max_terms, fold)
+    R = _RINGS.pop(key, None)
+    if R is None or len(R._memo) > _RING_MAX_NODES:
+        R = _Ring(names, max_terms, fold=fold)
+    _RINGS[key] = R
+    while len(_RINGS) > _RINGS_MAX:
+        _RINGS.pop(next(iter(_RINGS)))
+    return R
+
+
 def _sign_of_value(node, ball):
     """Sign of a sub-expression (for |.|): from its ball when it excludes 0, else exactly."""
     if ball is not None and ball > 0:
@@ -544,13 +562,13 @@ def _annihilator_of(node, fold=False):
     for v in names:
         estimate *= v.degree or 1
     if estimate > MAX_DEGREE:  # no elimination can finish: only a plain identity decides
-        N, _ = _Ring(names, _MAX_TERMS_IDENTITY, fold=fold).convert(node)
+        N, _ = _ring(names, _MAX_TERMS_IDENTITY, fold).convert(node)
         if N.is_zero():
             return 0
         raise ExactUndecided(f"the expression involves {len(names)} names whose elimination "
                              f"could reach degree {estimate} > {MAX_DEGREE} (the cap of "
                              f"exact decisions), and it is not an identity")
-    R = _Ring(names, fold=fold)
+    R = _ring(names, MAX_TERMS, fold)
     N, D = R.convert(node)
     if N.is_zero():
         return 0

@@ -11,7 +11,9 @@ These routes share nothing with the engine's eigenbasis recursion:
     E||M(L y - theta*)||^2 = ||M(L X theta* - theta*)||^2 + sigma^2 ||M L||_F^2,
 
 and ``f'(lam) = Im f(lam + i h)/h`` with h = 1e-20 lam (float64) or 10^-dps lam (mp): no
-subtractive cancellation, truncation O(h^2).
+subtractive cancellation, truncation O(h^2).  On balls (certified mode, a
+:class:`theory.ball.BallContext`) the same routes run on balls and exact rationals, solves
+by :mod:`theory.ball_linalg`, and derivatives on dual numbers (exact, no step).
 
 Source: docs/theory/das2023.md §1 [derived].
 
@@ -83,7 +85,12 @@ def step_size(ctx, lam):
 
 def complex_step(ctx, f, lam):
     """f'(lam) = Im f(lam + i h)/h for f analytic and real on the real axis; ``f`` may
-    return a scalar or an array."""
+    return a scalar or an array.  In a ball context (certified mode) the derivative is
+    exact instead: ``f`` runs on the dual number lam + e (:func:`theory.dual.derivative`;
+    every route here is rational in lam)."""
+    if getattr(ctx, "holds_exactly", False):
+        from theory.dual import derivative
+        return derivative(f, lam)
     h = step_size(ctx, lam)
     z = complex(lam, h) if ctx is None else ctx.mpc(lam, h)
     val = f(z)

@@ -28,28 +28,26 @@ from .domains import (identity_domain, isotropic_domain, optimum_domain, risk_do
 PAPER = "arXiv:2301.13304"
 __all__ = ["CLAIMS", "CERTIFIABLE", "NOT_CERTIFIABLE"]
 
-#: No claim here runs on the certified (ball) engine: every instance is a design X (the
-#: ball engine takes Gram matrices), and the independent routes are dense mpmath solves,
-#: complex-step derivatives and root finders, which have no ball form (proofs_check.certify).
-CERTIFIABLE = frozenset()
-_DESIGN = "its instances are designs X (the ball engine takes Gram matrices)"
+#: Certified mode (proofs_check.certify) runs these on the design ball engine
+#: (theory.certified_ridge.fixed_ridge_design_ball: theta_T and theta_S exact rationals,
+#: the spectrum enclosed); the dense routes run on balls and exact rationals (solves by
+#: theory.ball_linalg, derivatives in lam on dual numbers instead of the complex step), so
+#: their identities are decided in exact arithmetic.
+CERTIFIABLE = frozenset({"das2023.student_mixed_target", "das2023.taylor_identity",
+                         "das2023.risk_quadratic", "das2023.xi_star",
+                         "das2023.isotropic_no_gain"})
+_EIGEN = ("its closed form is a sum over the eigen-directions of X^T X, compared with the "
+          "rational vertex of the dense risk: the identity holds only through the "
+          "eigendecomposition (irrational eigenvalues and eigenvectors for a general design, "
+          "opaque names to exact arithmetic), so its ball around 0 cannot be decided; the "
+          "ball design engine does not enclose the directions")
 NOT_CERTIFIABLE = {
-    "das2023.student_mixed_target": _DESIGN + "; its mutants use dense LU solves and a "
-                                    "symmetric eigensolver in mpmath",
-    "das2023.taylor_identity": _DESIGN + "; its derivative is a complex-step derivative of "
-                               "dense mpmath solves",
-    "das2023.risk_quadratic": _DESIGN + "; R_T' and Q are complex-step derivatives of dense "
-                              "mpmath solves",
-    "das2023.xi_star": _DESIGN + "; its vertex and derivatives come from dense mpmath solves "
-                       "and complex steps",
-    "das2023.xi_star_param": _DESIGN + "; its oracle is the vertex of the dense risk (mpmath "
-                             "LU solves)",
-    "das2023.high_noise_xi_gt_1": _DESIGN + "; its vertices come from dense mpmath solves",
-    "das2023.xi_zero_at_ridge_optimum": _DESIGN + "; the teacher's optimum is located by "
-                                        "Brent's method and the Illinois method (root "
-                                        "finders)",
-    "das2023.isotropic_no_gain": _DESIGN + "; its risks and vertex come from dense mpmath "
-                                 "solves",
+    "das2023.xi_star_param": _EIGEN,
+    "das2023.high_noise_xi_gt_1": "its limit is approximated by the vertex at a finite, large "
+                                  "noise level (a remainder O(1/sigma^2) below the working "
+                                  "precision, not an identity), and " + _EIGEN,
+    "das2023.xi_zero_at_ridge_optimum": "the teacher's optimum is located by Brent's method "
+                                        "and the Illinois method (root finders)",
 }
 
 DS23 = "Das & Sanghavi 2023 (DS23), abstract"
@@ -125,6 +123,8 @@ def _student(kind):
             Hs = XtX * xi + XtX * (1 - xi) + D.eye(ctx, dat.d, dat.lam)  # objective Hessian / 2
             if ctx is None:
                 ev = np.linalg.eigvalsh(Hs)
+            elif getattr(ctx, "holds_exactly", False):  # balls: certified enclosures
+                ev = ctx.eigvalsh(Hs)
             else:
                 ev = ctx.eigsy(ctx.matrix(Hs.tolist()), eigvals_only=True)
                 ev = [ev[i] for i in range(len(ev))]

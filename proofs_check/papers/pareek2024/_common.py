@@ -45,9 +45,14 @@ __all__ = ["ctx_of", "vec", "num", "sqrt", "log10", "fsum", "dot", "risk", "spec
 # ------------------------------------------------------------------ number types
 
 def ctx_of(result):
-    """None for a float64 result; else a fresh mpmath context at the result's dps plus
+    """None for a float64 result; the ball context of a certified trajectory
+    (:meth:`theory.certified_ridge.BallRidgeTrajectory.ball_context`: the mp code here runs
+    on its balls unchanged); else a fresh mpmath context at the result's dps plus
     :data:`theory._mp.GUARD_DIGITS` (the margin formulas' own rounding stays below the
     result's confirmed digits)."""
+    ball = getattr(result, "ball_context", None)
+    if ball is not None:
+        return ball()
     return None if result.dps is None else make_context(result.dps + GUARD_DIGITS)
 
 

@@ -48,8 +48,12 @@ CERTIFIABLE = frozenset(f"pareek2024.{n}" for n in (
     "separation_ridge"))
 #: Why the others are not.
 NOT_CERTIFIABLE = {
-    "pareek2024.estimator_is_filter": "its instances are designs (the ball engine takes Gram "
-                                      "matrices) and its oracle is dense LU solves in mpmath",
+    "pareek2024.estimator_is_filter": "its spectral side sums over the design's eigen-"
+                                      "directions (V diag(f/s) U^T y: irrational for a general "
+                                      "design), so its identity with the dense solves holds "
+                                      "only through the eigendecomposition, opaque to exact "
+                                      "arithmetic; the ball design engine does not enclose "
+                                      "the directions",
     "pareek2024.nested_in_k": "its minimum over the weights is a least-squares solve (numpy's "
                               "lstsq, mpmath's QR at extra digits), not a decision on balls",
     "pareek2024.r_steps_reach_oracle": "its oracle weights are computed in mpmath at dps + 40 "
@@ -63,12 +67,6 @@ NOT_CERTIFIABLE = {
 }
 
 
-def _ctx_of(traj):
-    """The number context of a result: None (float64), an mpmath context (mp), or the ball
-    context of a certified trajectory (:meth:`theory.certified_ridge.BallRidgeTrajectory.
-    ball_context`), in which the mp code below runs on balls unchanged."""
-    ball = getattr(traj, "ball_context", None)
-    return ball() if ball is not None else C.ctx_of(traj)
 
 #: Where the third-party statements come from (named in each claim's ``where``).
 LINER = "the liner.com Quick Review of the paper"
@@ -83,7 +81,7 @@ def _f(x):
 
 def _setup(inst, traj):
     """ctx, the kept directions, s^2, m, a, the filters f_0..f_k on them, n, sigma^2."""
-    ctx = _ctx_of(traj)
+    ctx = C.ctx_of(traj)
     keep, s2, m, a = C.spectral_data(inst, traj, ctx)
     F = [C.vec(ctx, [row[j] for j in keep]) for row in traj.filters]
     n = traj.basis.shape[0]
@@ -212,7 +210,7 @@ def _polynomial(kind):
 
 def _inverse(kind):
     def evaluate(inst, traj, tools):
-        ctx = _ctx_of(traj)
+        ctx = C.ctx_of(traj)
         c_exact = [Fraction(v) for v in inst.c]
         c = C.vec(ctx, c_exact)
         k = len(c) - 1
