@@ -34,7 +34,7 @@ from .report import fmt_digits, fmt_margin
 
 __all__ = ["RESULT_MARKER", "claim_page", "claim_page_static", "claim_page_result",
            "static_part", "index_page", "write_claim_pages", "refresh_claim_pages",
-           "write_derivation_pages", "CHECK_SETTINGS"]
+           "write_derivation_pages", "certifiable_block", "CHECK_SETTINGS"]
 
 #: Separates the static part of a claim page from its (re-generated) results.
 RESULT_MARKER = "<!-- latest check results below: regenerated, the numbers move as the checks are tuned -->"
@@ -282,6 +282,45 @@ def refresh_rule_blocks(paths):
 #: Hand-written pages that state the rule (in a generated block).
 RULE_PAGES = ("docs/guide.md", "docs/reliability.md")
 
+CERT_BEGIN, CERT_END = "<!-- proofs-check:certifiable -->", "<!-- /proofs-check:certifiable -->"
+#: The page that lists which claims certified mode takes (in a generated block).
+CERT_PAGE = "docs/certified.md"
+
+
+def certifiable_block(claims=None):
+    """Per catalogue, how certified mode takes each claim (certified, refutations only, or
+    not certifiable with the paper's reason), from the papers' declarations
+    (:func:`proofs_check.certify.certification`), as a Markdown block."""
+    from .certify import certification
+    from .registry import catalogue
+    claims = catalogue() if claims is None else list(claims)
+    lines = [CERT_BEGIN]
+    for paper in dict.fromkeys(c.id.split(".")[0] for c in claims):
+        rows = [(c, *certification(c)) for c in claims if c.id.split(".")[0] == paper]
+        full = sum(1 for _, m, _ in rows if m == "full")
+        refs = sum(1 for _, m, _ in rows if m == "refutations")
+        lines += ["", f"**{paper}**: {full} of {len(rows)} claims certifiable"
+                  + (f", {refs} with certified refutations only" if refs else "") + ".", "",
+                  "| claim | certified mode | why not |", "|---|---|---|"]
+        for c, mode, why in rows:
+            what = {"full": "certified", "refutations": "refutations only"}.get(mode,
+                                                                              "not certifiable")
+            lines.append(f"| `{c.id}` | {what} | {_cell(why) if mode is None else ''} |")
+    lines.append(CERT_END)
+    return "\n".join(lines)
+
+
+def refresh_certifiable_block(path):
+    """Rewrite the generated block of ``path``; return [path] when it changed."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    a, b = text.index(CERT_BEGIN), text.index(CERT_END) + len(CERT_END)
+    new = text[:a] + certifiable_block() + text[b:]
+    if new == text:
+        return []
+    atomic_write_text(path, new)
+    return [path]
+
 
 def write_derivation_pages(outdir, progress=None):
     """Write ``outdir/<id>.md`` (Markdown) for every derivation; return the paths.
@@ -312,6 +351,7 @@ def main(argv=None):
         sys.stderr.write(msg + "\n")
     paths = refresh_rule_blocks([os.path.join(root, os.path.relpath(p, "docs"))
                                  for p in RULE_PAGES])
+    paths += refresh_certifiable_block(os.path.join(root, os.path.relpath(CERT_PAGE, "docs")))
     paths += write_derivation_pages(os.path.join(root, "derivations"), say)
     if static:
         paths += refresh_claim_pages(os.path.join(root, "claims"))

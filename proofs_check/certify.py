@@ -150,7 +150,12 @@ def certification(claim):
         mode = "refutations"
     else:
         reasons = getattr(module, "NOT_CERTIFIABLE", {}) or {}
-        return None, reasons.get(claim.id, "its paper does not declare it certifiable")
+        if claim.id in reasons:
+            return None, reasons[claim.id]
+        if claim.engine.name not in BALL_ENGINES:
+            return None, (f"no ball engine for its engine {claim.engine.name!r} (certified "
+                          f"mode has ball forms of {', '.join(sorted(BALL_ENGINES))})")
+        return None, "its paper does not declare it certifiable"
     if claim.engine.name not in BALL_ENGINES:
         return None, f"no ball engine for the engine {claim.engine.name!r}"
     return mode, ""
@@ -190,6 +195,7 @@ def _judge(out, prec):
 
 def _evaluate_once(fn, inst, engine_name, cache, prec, what, exact=False):
     fl = require_flint()
+    exact_real.clear_rings()
     try:
         before = exact_real.decisions()
         traj = cache.get(engine_name, inst, prec, exact)

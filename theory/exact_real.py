@@ -54,7 +54,7 @@ from fractions import Fraction
 
 __all__ = ["Node", "Var", "ExactUndecided", "ExactInconsistency", "const", "leaf", "add",
            "sub", "mul", "div", "neg", "power", "absolute", "sqrt", "sign", "as_fraction",
-           "is_const", "decisions", "MAX_DEGREE", "MAX_TERMS"]
+           "is_const", "decisions", "clear_rings", "MAX_DEGREE", "MAX_TERMS"]
 
 #: Largest total degree a resultant may produce (a bound from the operands' degrees,
 #: checked before each elimination); beyond it the decision gives up.  At 256 the
@@ -503,6 +503,12 @@ class _Ring:
 #: converts once.  Bounded in count and in converted nodes (the memo keeps them alive).
 _RINGS = {}
 _RINGS_MAX, _RING_MAX_NODES = 4, 400_000
+
+
+def clear_rings():
+    """Forget the conversion rings (certified mode calls this per instance: expressions of
+    different instances share nothing)."""
+    _RINGS.clear()
 
 
 def _ring(names, max_terms, fold):
