@@ -140,8 +140,8 @@ class BallDesignTrajectory(BallRidgeTrajectory):
     """The fixed-ridge trajectory of a design X (``kind`` "design") for certified mode.
 
     ``coefficients`` (theta_t, k+1 x d) and ``fitted`` (X theta_t) are **exact** rationals
-    (balls of width 0 carrying their exact values): the solutions of the normal equations
-    that define the steps.  ``eigenvalues`` (s_j^2, the positive eigenvalues of the smaller
+    (balls that enclose them and carry their exact values, so every tie among them is
+    decided exactly): the solutions of the normal equations that define the steps.  ``eigenvalues`` (s_j^2, the positive eigenvalues of the smaller
     of X X^T and X^T X), ``a``, ``filters`` and ``targets`` are enclosures as in
     :func:`fixed_ridge_ball`; ``basis`` holds the eigenvector enclosures of that smaller
     Gram matrix.  The spectral projections of the design (U, X^T U, z) are not enclosed:
