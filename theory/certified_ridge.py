@@ -70,6 +70,20 @@ class BallRidgeTrajectory(RidgeTrajectory):
         return spectral_sums(self.basis, self.z, rows, self.groups, self.prec_bits)
 
 
+def _check_rest(prec_bits, y, n, lam, xi):
+    """Validate the precision, one float64 target vector of length n, lam and xi; return
+    (y, xi)."""
+    if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
+        raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
+                         f"{MIN_PREC_BITS}")
+    y = V.check_targets(y, n)
+    if y.ndim != 1 or y.dtype == object:
+        raise InputError(f"the certified engine takes one float64 target vector of shape "
+                         f"({n},), got {y.shape} of {y.dtype}")
+    check_lam(lam)
+    return y, check_xi(xi)
+
+
 def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None, exact=False):
     """The teacher and k fixed-ridge students over the Gram matrix G, in ball arithmetic.
 
@@ -79,21 +93,13 @@ def fixed_ridge_ball(G, y, lam, xi, prec_bits=192, *, eig=None, exact=False):
     (:class:`theory.certified_exact.FixedRidgeModel`), and so does everything computed
     from them (a, the filters, z), so that ties are decided in exact arithmetic.
     """
-    if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
-        raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
-                         f"{MIN_PREC_BITS}")
     G = V.check_gram(G)
     if G.dtype == object:
         raise InputError("the certified engine takes G as a float64 array")
     G = np.asarray(G, dtype=np.float64)
     V.check_symmetric(G, V.EPS64)
     n = G.shape[0]
-    y = V.check_targets(y, n)
-    if y.ndim != 1 or y.dtype == object:
-        raise InputError(f"the certified engine takes one float64 target vector of shape "
-                         f"({n},), got {y.shape} of {y.dtype}")
-    check_lam(lam)
-    xi = check_xi(xi)
+    y, xi = _check_rest(prec_bits, y, n, lam, xi)
     fl = require_flint()
     p = prec_bits
     with fl.ctx.workprec(p):
@@ -217,17 +223,9 @@ def fixed_ridge_design_ball(X, y, lam, xi, prec_bits=192, *, exact=False):
     """
     from fractions import Fraction
     from ._ridge_validate import check_design
-    if isinstance(prec_bits, bool) or not isinstance(prec_bits, int) or prec_bits < MIN_PREC_BITS:
-        raise InputError(f"prec_bits = {prec_bits!r}: pass an integer number of bits >= "
-                         f"{MIN_PREC_BITS}")
     X = np.asarray(check_design(X), dtype=np.float64)
     n, d = X.shape
-    y = V.check_targets(y, n)
-    if y.ndim != 1 or y.dtype == object:
-        raise InputError(f"the certified engine takes one float64 target vector of shape "
-                         f"({n},), got {y.shape} of {y.dtype}")
-    check_lam(lam)
-    xi = check_xi(xi)
+    y, xi = _check_rest(prec_bits, y, n, lam, xi)
     fl = require_flint()
     p = prec_bits
     Xq = [[Fraction(float(v)) for v in row] for row in X]
