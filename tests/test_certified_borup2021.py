@@ -23,9 +23,9 @@ from theory.ball import Ball, UndecidedError  # noqa: E402
 from theory.certified_ridge import fixed_ridge_ball  # noqa: E402
 
 BY_ID = {c.id: c for c in C.CLAIMS}
-CERTIFIABLE = ["closed_form", "limit_amplified_ridge", "linear_rate", "monotone_no_collapse",
-               "dampening", "sparsify_sandwich", "ratio_not_monotone", "toy_numbers"]
-NOT_CERTIFIABLE = ["mixed_target", "optimal_alpha"]
+CERTIFIABLE = ["closed_form", "limit_amplified_ridge", "monotone_no_collapse", "dampening",
+               "sparsify_sandwich", "ratio_not_monotone", "toy_numbers"]
+NOT_CERTIFIABLE = ["mixed_target", "linear_rate", "optimal_alpha"]
 
 #: A few cheap instances per claim (ids by prefix), covering the exact ties: K = 1 and 2
 #: diagonal problems (alpha = 0 and 1 among them), bare pairs (the pinned one included),
@@ -72,7 +72,8 @@ def test_not_certifiable_claims_say_why_and_certify_nothing(cid):
     r = certify_claim(BY_ID[f"borup2021.{cid}"])
     assert r.status == "not certifiable" and r.certified == 0
     assert r.not_certifiable == r.instances > 0
-    reason = {"mixed_target": "designs", "optimal_alpha": "grid"}[cid]
+    reason = {"mixed_target": "designs", "linear_rate": "exact arithmetic",
+              "optimal_alpha": "grid"}[cid]
     assert reason in r.reason
 
 
@@ -145,10 +146,24 @@ def test_certifiable_claim_certified_on_a_few_instances(cid, cache):
 def test_identities_are_certified_in_exact_arithmetic(cache):
     # an identity margin -|lhs - rhs| on balls is never >= 0 by its ball alone: each
     # certified instance of these claims took an exact decision
-    for cid in ("closed_form", "linear_rate"):
+    for cid in ("closed_form",):
         r = _certify(cid, cache=cache)
         decided = [d for d in r.details if d.verdict == "certified"]
         assert decided and all(d.exact and d.width == 0.0 for d in decided), cid
+
+
+def test_linear_rate_ball_path_decides_its_identities_on_short_instances(cache):
+    # not declared certifiable (its 200-step toy instance is out of reach of exact
+    # arithmetic), but its ball path is exact where it finishes: run it directly
+    from proofs_check.certify import _evaluate
+    claim = BY_ID["borup2021.linear_rate"]
+    insts = [i for i in claim.domain("fast", 0) if i.id.startswith("pair:")][:4]
+    for inst in insts:
+        r = _evaluate(claim.evaluate, inst, "fixed_ridge", cache, 192, 3072, inst.id)
+        assert r.verdict == "certified" and r.exact and r.width == 0.0, (inst.id, r.detail)
+    no_a = claim.mutants[0]
+    r = _evaluate(no_a.evaluate, insts[0], "fixed_ridge", cache, 192, 3072, insts[0].id)
+    assert r.verdict == "certified-refuted"
 
 
 def test_closed_form_test_points_route_is_exact_over_q(cache):
