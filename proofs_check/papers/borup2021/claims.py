@@ -395,13 +395,15 @@ def _limit_ball(inst, traj, N, ridge_of):
     qb = 1 - N.s(_alpha(traj))
     rate = qb * a[-1]
     ell = np.array([x / (x + Lb) for x in d], dtype=object)
-    G0 = (F[0] - ell) ** 2
+    # squares as products: an arb ** 2 of a ball around 0 is nan (python-flint's real power)
+    G0 = np.array([v * v for v in F[0] - ell], dtype=object)
     dirs = Margins(traj)
     for t in range(1, traj.steps + 1):
         r2 = rate ** (2 * t)
-        dirs.add_array(G0 * r2 - (F[t] - ell) ** 2, 0, True, lambda i, t=t, r2=r2: (
+        sq = np.array([v * v for v in F[t] - ell], dtype=object)
+        dirs.add_array(G0 * r2 - sq, 0, True, lambda i, t=t, r2=r2, sq=sq: (
             f"tau = {t + 1}, direction {i[0]} (a = {fmt(a[i[0]])}): (f_tau - l)^2 = "
-            f"{fmt((F[t][i[0]] - ell[i[0]]) ** 2, 4)} against (q a_max)^(2(tau-1)) (a - l)^2 "
+            f"{fmt(sq[i[0]], 4)} against (q a_max)^(2(tau-1)) (a - l)^2 "
             f"= {fmt(G0[i[0]] * r2, 4)}"))
     out = dirs.outcome()
     if out.holds or m._bad is not None:
@@ -410,7 +412,8 @@ def _limit_ball(inst, traj, N, ridge_of):
     z2 = np.array([v * v for v in traj.z], dtype=object)
     D0 = sum(z2 * G0)
     for t in range(1, traj.steps + 1):
-        Dt, Bt = sum(z2 * (F[t] - ell) ** 2), rate ** (2 * t) * D0
+        Dt = sum(z2 * np.array([v * v for v in F[t] - ell], dtype=object))
+        Bt = rate ** (2 * t) * D0
         m.add(Bt - Dt, 0, lambda t=t, Dt=Dt, Bt=Bt: (
             f"tau = {t + 1}: ||yhat_tau - K c||^2 = {fmt(Dt, 4)} against (q a_max)^(2(tau-1))"
             f" ||yhat_1 - K c||^2 = {fmt(Bt, 4)}"))
