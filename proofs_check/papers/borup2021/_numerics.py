@@ -20,6 +20,16 @@ margin is within its own error bound is at the rounding level of the working pre
 (say a converged step, or an attained bound): it cannot be decided there and is counted,
 not recorded; a higher precision (the mp engine) resolves what it can.
 
+On a **certified** trajectory (:func:`is_certified`: a
+:class:`theory.certified_ridge.BallRidgeTrajectory`, whose numbers are Arb balls) nothing is
+dropped and nothing is selected by float midpoints: :class:`Margins` decides every margin on
+its ball (or in exact arithmetic, :mod:`theory.exact_real`, where the ball straddles the
+bound) against the statement's relation, and returns a margin that certainly violates it if
+there is one, else (every margin certainly holds) the one with the smallest lower end; a
+margin that cannot be decided makes the outcome undecided (:class:`theory.ball.
+UndecidedError`), unless another one certainly violates the statement.  The error bounds
+passed to ``add`` are ignored there: they model float64/mp rounding, and balls enclose it.
+
 >>> import numpy as np
 >>> from theory import fixed_ridge_distill
 >>> tr = fixed_ridge_distill(np.diag([1.0, 3.0]), np.ones(2), 1.0, [0.5])
@@ -35,12 +45,13 @@ import math
 import numpy as np
 
 from theory._mp import GUARD_DIGITS, make_context, to_mp_array
+from theory.ball import Ball, UndecidedError
 
 from ...claim import Outcome
 from ...decision import tolerance
 
-__all__ = ["EPS64", "TINY64", "RESOLVED", "is_mp", "unit", "work_ctx", "Num", "entry_error",
-           "resolved_entries", "Margins", "fmt"]
+__all__ = ["EPS64", "TINY64", "RESOLVED", "is_mp", "is_certified", "unit", "work_ctx", "Num",
+           "entry_error", "resolved_entries", "Margins", "fmt", "rational", "QMatrix"]
 
 EPS64 = float(np.finfo(np.float64).eps)
 #: Smallest normal float64: below it a number has fewer than 53 significant bits.
@@ -54,6 +65,12 @@ RESOLVED = 2.0 ** 10
 
 def is_mp(traj):
     return traj.dps is not None
+
+
+def is_certified(traj):
+    """Whether ``traj`` is a certified (ball) trajectory: its numbers are Arb balls and its
+    ``ball_context()`` runs number-type-neutral mp code on them."""
+    return getattr(traj, "ball_context", None) is not None
 
 
 def unit(traj):
@@ -71,12 +88,15 @@ class Num:
     """Scalars, arrays and dense linear algebra in the trajectory's number type.
 
     float64: numpy; mp: object arrays of mpf at ``dps + GUARD_DIGITS`` digits (mpmath's
-    LU and QR solvers).  ``u`` is the oracle's rounding unit.
+    LU and QR solvers); a certified trajectory (``ball``): object arrays of balls in its
+    :class:`theory.ball.BallContext` (dense solves by :mod:`theory.ball_linalg`; no least
+    squares).  ``u`` is the oracle's rounding unit (not used on balls).
     """
 
     def __init__(self, traj):
         self.mp = is_mp(traj)
-        self.ctx = work_ctx(traj) if self.mp else None
+        self.ball = is_certified(traj)
+        self.ctx = traj.ball_context() if self.ball else work_ctx(traj) if self.mp else None
         self.u = EPS64 if not self.mp else 10.0 ** (-(traj.dps + GUARD_DIGITS))
 
     def s(self, v):
@@ -131,6 +151,12 @@ class Num:
         if not self.mp:
             return np.linalg.solve(np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64))
         ctx = self.ctx
+        if getattr(ctx, "holds_exactly", False):  # balls: Gauss-Jordan, pivots decided
+            B = np.asarray(B, dtype=object)
+            if B.ndim == 1:
+                return ctx.solve(A, B)
+            return np.array([ctx.solve(A, B[:, j]) for j in range(B.shape[1])],
+                            dtype=object).T
         LU, p = ctx.LU_decomp(ctx.matrix(np.asarray(A, dtype=object).tolist()))
         B = np.asarray(B, dtype=object)
         vec = B.ndim == 1
@@ -146,6 +172,8 @@ class Num:
     def lstsq(self, M, b):
         """argmin ||M x - b|| for M of full column rank (numpy's SVD-based lstsq; mpmath's
         Householder QR in mp)."""
+        if self.ball:
+            raise TypeError("least squares has no certified form here (balls)")
         if not self.mp:
             return np.linalg.lstsq(np.asarray(M, dtype=np.float64),
                                    np.asarray(b, dtype=np.float64), rcond=None)[0]
@@ -162,6 +190,73 @@ class Num:
         else:
             x, _ = self.ctx.qr_solve(A, rhs)
         return np.array([x[i] for i in range(x.rows)], dtype=object)
+
+
+def rational(v):
+    """``v`` (a float64, an int, a Fraction) as its exact Fraction."""
+    from fractions import Fraction
+    return Fraction(v) if not isinstance(v, (float, np.floating)) else Fraction(float(v))
+
+
+class QMatrix:
+    """Dense linear algebra over Q (FLINT's ``fmpq_mat``) on the exact values of float64
+    inputs: the independent dense routes of the certified checks, exact, so that an
+    identity between two of them is decided without rounding.
+
+    >>> A = QMatrix.of([[2.0, 1.0], [1.0, 3.0]])
+    >>> [str(v) for v in A.solve(QMatrix.of([1.0, 2.0])).column(0)]
+    ['1/5', '3/5']
+    """
+
+    def __init__(self, m):
+        self.m = m
+
+    @classmethod
+    def of(cls, A):
+        """A matrix (2-d) or a column (1-d) of exact numbers."""
+        import flint
+        A = np.asarray(A, dtype=object)
+        if A.ndim == 1:
+            A = A.reshape(-1, 1)
+        qs = [rational(v) for v in A.reshape(-1)]
+        return cls(flint.fmpq_mat(A.shape[0], A.shape[1],
+                                  [flint.fmpq(q.numerator, q.denominator) for q in qs]))
+
+    @classmethod
+    def identity(cls, n):
+        import flint
+        return cls(flint.fmpq_mat(n, n, [int(i == j) for i in range(n) for j in range(n)]))
+
+    def scale(self, q):
+        import flint
+        q = rational(q)
+        return QMatrix(self.m * flint.fmpq(q.numerator, q.denominator))
+
+    def __add__(self, o):
+        return QMatrix(self.m + o.m)
+
+    def __sub__(self, o):
+        return QMatrix(self.m - o.m)
+
+    def __matmul__(self, o):
+        return QMatrix(self.m * o.m)
+
+    def solve(self, B):
+        return QMatrix(self.m.solve(B.m))
+
+    def transpose(self):
+        return QMatrix(self.m.transpose())
+
+    def column(self, j):
+        """Column j as a list of Fractions."""
+        from fractions import Fraction
+        return [Fraction(int(self.m[i, j].p), int(self.m[i, j].q)) for i in range(self.m.nrows())]
+
+    def entries(self):
+        """Every entry, row by row, as Fractions."""
+        from fractions import Fraction
+        return [[Fraction(int(self.m[i, j].p), int(self.m[i, j].q))
+                 for j in range(self.m.ncols())] for i in range(self.m.nrows())]
 
 
 def entry_error(traj, t):
@@ -189,6 +284,18 @@ def fmt(v, digits=6):
     return f"{float(v):.{digits}g}"
 
 
+def _holds(m, relation):
+    """Whether the margin ``m`` (a ball or an exact number) makes ``relation`` hold:
+    decided on its ball, else in exact arithmetic, else UndecidedError."""
+    if relation == ">":
+        return bool(m > 0)
+    return bool(m >= 0)  # ">=", and "==" (margin -|lhs - rhs|: holds iff it is 0)
+
+
+def _lower(m):
+    return m.lower() if isinstance(m, Ball) else float(m)
+
+
 class Margins:
     """The decisive check among many: each ``add(margin, error, detail)`` records a
     relative slack and a bound on its own rounding error; :meth:`outcome` returns the one
@@ -197,17 +304,52 @@ class Margins:
     that error bound.  ``add_unresolved`` records a check this precision cannot decide
     (margin 0: inconclusive, so the mp engine decides).  ``detail`` is a callable (built
     only for the decisive check).
+
+    On a certified trajectory (module docstring) every margin is decided against
+    ``relation`` (``">="``, ``">"`` strict, ``"=="`` for identity margins ``-|lhs - rhs|``),
+    which the outcome carries; ``error`` is ignored, and a margin that is not a ball (a
+    float computed from midpoints) is refused.
     """
 
-    def __init__(self, traj):
+    def __init__(self, traj, relation=">="):
         self.traj = traj
         self.best = None
         self.checked = 0
         self.unresolved = 0
         self.rounding = 0
         self.skipped = 0
+        self.ball = is_certified(traj)
+        self.relation = relation
+        self._bad = None  # (margin, detail): certainly violates the relation
+        self._low = None  # (lower end, margin, detail): holds, smallest lower end so far
+        self._undecided = None  # the UndecidedError to raise when nothing violates
+
+    def _add_ball(self, margin, detail):
+        if not isinstance(margin, Ball):
+            raise TypeError(f"a margin on a certified trajectory must be a ball, got "
+                            f"{type(margin).__name__} {margin!r}")
+        self.checked += 1
+        if self._bad is not None:
+            return  # a certain violation decides the outcome; the rest cannot change it
+        try:
+            ok = _holds(margin, self.relation)
+        except UndecidedError as exc:
+            # keep one that exact arithmetic may still decide (it steers certify's retries)
+            if self._undecided is None or (self._undecided.exact_gave_up and
+                                           not exc.exact_gave_up):
+                self._undecided = exc
+            return
+        if not ok:
+            self._bad = (margin, detail)
+            return
+        lo = _lower(margin)
+        if self._low is None or lo < self._low[0]:
+            self._low = (lo, margin, detail)
 
     def add(self, margin, error, detail):
+        if self.ball:
+            self._add_ball(margin, detail)
+            return
         err = float(error)
         if abs(float(margin)) <= err:
             # the comparison is at the rounding level of this precision: it carries no
@@ -230,6 +372,11 @@ class Margins:
         if not mask.any():
             return
         flat = margins.ravel()
+        if self.ball:
+            for i in np.flatnonzero(mask):
+                where = np.unravel_index(i, shape)
+                self._add_ball(flat[i], lambda where=where: detail(where))
+            return
         mf = np.zeros(flat.shape)
         mf[mask] = [float(x) for x in flat[mask]] if flat.dtype == object else flat[mask]
         ef = np.broadcast_to(np.asarray(errors, dtype=np.float64), shape).ravel()
@@ -255,6 +402,8 @@ class Margins:
             self.best = (0.0, 0.0, 0.0, detail)
 
     def outcome(self, empty="nothing to check"):
+        if self.ball:
+            return self._ball_outcome(empty)
         if self.best is None:
             # nothing resolved (no check applies, or every comparison is at the rounding
             # level): inconclusive, never a pass by default; the mp engine decides
@@ -275,3 +424,19 @@ class Margins:
         text += f" [{self.checked} comparisons resolved" + (
             f"; {', '.join(notes)}" if notes else "") + "]"
         return Outcome(margin, detail=text, cond=cond)
+
+    def _ball_outcome(self, empty):
+        if self._bad is not None:
+            margin, detail = self._bad
+            verdict = "violates the statement"
+        elif self._undecided is not None:
+            raise self._undecided
+        elif self._low is not None:
+            _, margin, detail = self._low
+            verdict = f"all {self.checked} hold"
+        else:
+            # nothing to compare: the statement says nothing about this instance
+            return Outcome.skip(f"{empty} (certified: no comparison applies)")
+        text = detail() if callable(detail) else str(detail)
+        text += f" [{self.checked} comparisons decided on balls: {verdict}]"
+        return Outcome(margin, detail=text, relation=self.relation)

@@ -17,6 +17,7 @@ contradict: its expected verdict is ``refuted``.
 
 import dataclasses
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -26,8 +27,8 @@ from theory.ridge_filters import ridge_filters_f64, ridge_filters_mp
 
 from ...claim import Claim, Mutant, Outcome
 from ...engines import FIXED_RIDGE
-from ._numerics import (RESOLVED, TINY64, Margins, Num, entry_error, fmt, resolved_entries,
-                        unit)
+from ._numerics import (RESOLVED, TINY64, Margins, Num, QMatrix, entry_error, fmt, rational,
+                        resolved_entries, unit)
 from .domains import ALPHAS, design_domain, generic_domain, pair_domain, toy_domain
 from .official import (NOTEBOOK_LOSSES, PUBLISHED_DECIMALS, README_COLUMN,
                        README_COLUMN_LABEL, README_RATE)
@@ -37,47 +38,28 @@ CODE = "Kennethborup/self_distillation@cb20d6c"
 __all__ = ["CLAIMS", "steps_to_limit", "CERTIFIABLE", "REFUTATIONS_CERTIFIABLE",
            "NOT_CERTIFIABLE"]
 
-#: No claim here is certifiable outright: every verdict goes through :class:`._numerics.
-#: Margins` (or :func:`_identity`), which selects the decisive comparison by float
-#: midpoints and drops those within a float64/mp rounding model's error, so a "holds" is a
-#: tolerance reading, not a decision on balls (proofs_check.certify).
-CERTIFIABLE = frozenset()
-#: Claims whose refutations are proofs on balls: the margin they return is a ball, and a
-#: ball certainly below 0 is a counterexample however it was selected.  Their "holds" is
-#: not certified.  ``ratio_not_monotone`` is a published reading expected to be refuted.
-REFUTATIONS_CERTIFIABLE = frozenset({"borup2021.ratio_not_monotone"})
-_MARGINS = ("its verdict goes through Margins: the decisive comparison is selected by float "
-            "midpoints and comparisons within a rounding model's error are dropped, a "
-            "tolerance reading rather than a decision on balls")
+#: Claims whose ``evaluate`` (and every mutant's) decides on ball trajectories
+#: (proofs_check.certify): on a certified trajectory :class:`._numerics.Margins` decides
+#: every comparison on its ball (or in exact arithmetic) and drops none; identities are
+#: margins -|lhs - rhs| (relation "=="), certified only when exactly 0.
+CERTIFIABLE = frozenset(f"borup2021.{n}" for n in (
+    "closed_form", "limit_amplified_ridge", "monotone_no_collapse", "dampening", "sparsify_sandwich", "ratio_not_monotone", "toy_numbers"))
+#: Claims whose refutations only are proofs on balls (none now).
+REFUTATIONS_CERTIFIABLE = frozenset()
 NOT_CERTIFIABLE = {
-    "borup2021.mixed_target": "its oracle is least squares (numpy's SVD, mpmath's QR) on "
-                              "designs and Gram twins; " + _MARGINS,
-    "borup2021.closed_form": "its test-point route is dense LU solves in mpmath, and its "
-                             "identity margins are selected by float midpoints (1 - error/"
-                             "rounding bound: a tolerance reading)",
-    "borup2021.limit_amplified_ridge": "its fixed point is checked by dense LU solves in "
-                                       "mpmath; " + _MARGINS,
-    "borup2021.linear_rate": "its ratios and the step report use logarithms; " + _MARGINS,
-    "borup2021.monotone_no_collapse": _MARGINS,
-    "borup2021.dampening": "its grid of weights is run by the mp filter recursion in a "
-                           "separate mpmath context; " + _MARGINS,
-    "borup2021.sparsify_sandwich": "its upper bound is compared in logarithms (log, expm1); "
-                                   + _MARGINS,
-    "borup2021.optimal_alpha": "its oracle is a grid search over alpha with float64 "
-                               "argmin; " + _MARGINS,
-    "borup2021.toy_numbers": "it compares float64 conversions of the losses with published "
-                             "5-decimal numbers (dense mpmath solves for the limit)",
+    "borup2021.mixed_target": "its instances are designs (the ball engine takes Gram "
+                              "matrices) and its oracle is least squares (numpy's SVD, "
+                              "mpmath's QR)",
+    "borup2021.linear_rate": "its statement is an identity at every step (b_{tau+1} - b_inf "
+                             "= (1 - alpha) a (b_tau - b_inf), margins -|lhs - rhs| on balls) "
+                             "that only exact arithmetic confirms, and on its 200-step toy "
+                             "instance (11 irrational eigenvalues) the exact decisions "
+                             "(rational functions of degree up to 200 in opaque "
+                             "eigenvalues) did not finish in 15 minutes",
+    "borup2021.optimal_alpha": "its oracle is a grid search over alpha (200 points): beating "
+                               "the grid is not minimality over [0, 1]",
 }
 
-
-def _num(traj):
-    """:class:`._numerics.Num` for a result; on a certified (ball) trajectory its mp code
-    runs on the balls, through the trajectory's ball context."""
-    N = Num(traj)
-    ball = getattr(traj, "ball_context", None)
-    if ball is not None:
-        N.ctx = ball()
-    return N
 
 #: Half a unit in the last published decimal: a value printed to 5 decimals stands for an
 #: interval of this half-width.
@@ -210,9 +192,13 @@ def _m_tau_vectors(N, K, y, lam, alpha, q, taus):
 def _closed_form(shift):
     """b_tau = b_inf + (q a)^(tau-1) (a - b_inf) against the engine's recursion, and at test
     points k(x)^T (K + lam I)^-1 M_tau y (dense matrix powers) against the engine's
-    predictions.  ``shift=1``: the mutant's exponent tau (one step too many)."""
+    predictions.  ``shift=1``: the mutant's exponent tau (one step too many).
+
+    On balls (:func:`_closed_form_ball`) both are identities decided exactly."""
     def evaluate(inst, traj, tools):
         N = Num(traj)
+        if N.ball:
+            return _closed_form_ball(inst, traj, N, shift)
         lam = N.s(inst.lam)
         F, a, d = _filters(traj, N)
         alpha = N.s(_alpha(traj))
@@ -258,6 +244,77 @@ def _closed_form(shift):
     return evaluate
 
 
+def _q_inputs(inst):
+    """(K, y, lam, alpha, q) as exact rationals / :class:`._numerics.QMatrix` (the float64
+    inputs held exactly; alpha = 1 - xi, xi the engine's weight)."""
+    K, y = QMatrix.of(inst.G), QMatrix.of(inst.y)
+    lam, q = rational(inst.lam), rational(inst.xi[0])
+    return K, y, lam, 1 - q, q
+
+
+def _q_students(inst, taus):
+    """The students' coefficients c_tau (tau = 1..taus) from their definition, exactly:
+    c_1 = (K + lam I)^-1 y, c_tau = (K + lam I)^-1 (alpha y + (1 - alpha) K c_{tau-1})."""
+    K, y, lam, alpha, q = _q_inputs(inst)
+    A = K + QMatrix.identity(len(inst.y)).scale(lam)
+    c, out = A.solve(y), []
+    for _ in range(taus):
+        out.append(c)
+        c = A.solve(y.scale(alpha) + (K @ c).scale(q))
+    return out
+
+
+def _q_m_tau(inst, taus):
+    """M_tau y (tau = 1..taus) exactly (:func:`_m_tau_vectors` over Q) and K + lam I."""
+    K, y, lam, alpha, q = _q_inputs(inst)
+    A = K + QMatrix.identity(len(inst.y)).scale(lam)
+    w, S, out = y, y.scale(0), []
+    for _ in range(taus):
+        out.append(S + w)
+        S = S + w.scale(alpha)
+        w = A.solve(K @ w).scale(q)
+    return out, A
+
+
+def _exact_margins(m, diffs, detail):
+    """Identity margins -|e| (exact rationals ``diffs``) as exact balls, into ``m``."""
+    p = m.traj.prec_bits
+    from theory.ball import Ball
+    for i, e in enumerate(diffs):
+        m.add(Ball.exact(-abs(e), p), 0, lambda i=i: detail(i))
+
+
+def _closed_form_ball(inst, traj, N, shift):
+    """:func:`_closed_form` on balls.  The filters: ``-|F_t - b_tau|`` for every step and
+    direction (relation "=="), the engine's recursion against the closed form at its own
+    (enclosed) eigenvalues, certified only when exactly 0 (exact arithmetic).  The test
+    points: the closed form ``k(x)^T (K + lam I)^-1 M_tau y`` against the students from
+    their definition (dense ridge fits on the mixed targets), both exactly over Q from the
+    float64 inputs (the engine's test-point predictions run through an enclosed eigenbasis,
+    whose exact relations are not named, so they cannot confirm an identity)."""
+    lam = N.s(inst.lam)
+    F, a, d = _filters(traj, N)
+    alpha = N.s(_alpha(traj))
+    m = Margins(traj, relation="==")
+    for t in range(traj.steps + 1):
+        tau = t + 1 + shift
+        b = closed_form_filter_mp(N.ctx, d, lam, alpha, tau)
+        m.add_array(-np.abs(F[t] - b), 0, True, lambda i, t=t, b=b: (
+            f"filters at tau = {t + 1}, direction {i[0]}: recursion {fmt(F[t][i[0]], 12)}, "
+            f"closed form {fmt(b[i[0]], 12)}"))
+    if getattr(inst, "data", {}).get("Kt") is not None:
+        Kt = QMatrix.of(inst.Kt)
+        students = _q_students(inst, traj.steps + 1)
+        Ms, A = _q_m_tau(inst, traj.steps + 1 + shift)
+        for t in range(traj.steps + 1):
+            tau = t + 1 + shift
+            diff = (Kt @ A.solve(Ms[tau - 1]) - Kt @ students[t]).column(0)
+            _exact_margins(m, diff, lambda i, t=t, diff=diff: (
+                f"test point {i} at tau = {t + 1}: k(x)^T (K + lam I)^-1 M_tau y - the "
+                f"student (exact, over Q) = {float(diff[i]):.3g}"))
+    return m.outcome()
+
+
 # ---------------------------------------------------------------- limit_amplified_ridge
 def _limit_claim(ridge_of):
     """(a) The fixed point: (K + lam I)^-1 (alpha y + (1 - alpha) K c) = c for c = (K +
@@ -265,6 +322,8 @@ def _limit_claim(ridge_of):
     (b) The trajectory contracts to K c: ||yhat_tau - Kc|| <= (q a_max)^(tau-1) ||yhat_1 - Kc||."""
     def evaluate(inst, traj, tools):
         N = Num(traj)
+        if N.ball:
+            return _limit_ball(inst, traj, N, ridge_of)
         lam = N.s(inst.lam)
         alpha = N.s(_alpha(traj))
         Lam = ridge_of(lam, alpha)
@@ -308,6 +367,59 @@ def _limit_claim(ridge_of):
     return evaluate
 
 
+def _limit_ball(inst, traj, N, ridge_of):
+    """:func:`_limit_claim` on balls.  (a) The fixed point exactly over Q (the float64 inputs
+    held exactly): margins -|(K + lam I)^-1 (alpha y + q K c) - c| entrywise.  (b) With the
+    engine's enclosed eigenbasis, yhat_tau - K c = U diag(f_tau(a_j) - l_j) z (l_j = d_j/(d_j
+    + Lam)), so the contraction holds when every direction contracts:
+    (q a_max)^(2(tau-1)) (a_j - l_j)^2 - (f_tau(a_j) - l_j)^2 >= 0 (a sufficient condition,
+    decided on balls or exactly; attained on the top direction).  Where one of them is
+    certainly negative, the statement itself decides: (q a_max)^(2(tau-1)) ||yhat_1 - Kc||^2 -
+    ||yhat_tau - Kc||^2 >= 0, the squared norms as sums over the directions."""
+    from theory.ball import Ball
+    K, y, lam, alpha, q = _q_inputs(inst)
+    Lam = ridge_of(lam, alpha)
+    if Lam is None:
+        return Outcome.skip("the variant's ridge is not defined at this alpha")
+    n = len(inst.y)
+    I = QMatrix.identity(n)
+    cL = (K + I.scale(Lam)).solve(y)
+    cfp = (K + I.scale(lam)).solve(y.scale(alpha) + (K @ cL).scale(q))
+    m = Margins(traj)  # identity margins -|e| and inequalities, both read as ">= 0"
+    diff = (cfp - cL).column(0)
+    _exact_margins(m, diff, lambda i: (
+        f"fixed point, entry {i}: (K + lam I)^-1 (alpha y + (1 - alpha) K c) - c = "
+        f"{float(diff[i]):.3g} (exact, over Q), c = (K + {float(Lam / lam):.4g} lam I)^-1 y"))
+    F, a, d = _filters(traj, N)
+    Lb = N.ctx.mpf(Lam)
+    qb = 1 - N.s(_alpha(traj))
+    rate = qb * a[-1]
+    ell = np.array([x / (x + Lb) for x in d], dtype=object)
+    # squares as products: an arb ** 2 of a ball around 0 is nan (python-flint's real power)
+    G0 = np.array([v * v for v in F[0] - ell], dtype=object)
+    dirs = Margins(traj)
+    for t in range(1, traj.steps + 1):
+        r2 = rate ** (2 * t)
+        sq = np.array([v * v for v in F[t] - ell], dtype=object)
+        dirs.add_array(G0 * r2 - sq, 0, True, lambda i, t=t, r2=r2, sq=sq: (
+            f"tau = {t + 1}, direction {i[0]} (a = {fmt(a[i[0]])}): (f_tau - l)^2 = "
+            f"{fmt(sq[i[0]], 4)} against (q a_max)^(2(tau-1)) (a - l)^2 "
+            f"= {fmt(G0[i[0]] * r2, 4)}"))
+    out = dirs.outcome()
+    if out.holds or m._bad is not None:
+        m.add(out.margin, 0, out.detail)
+        return m.outcome()
+    z2 = np.array([v * v for v in traj.z], dtype=object)
+    D0 = sum(z2 * G0)
+    for t in range(1, traj.steps + 1):
+        Dt = sum(z2 * np.array([v * v for v in F[t] - ell], dtype=object))
+        Bt = rate ** (2 * t) * D0
+        m.add(Bt - Dt, 0, lambda t=t, Dt=Dt, Bt=Bt: (
+            f"tau = {t + 1}: ||yhat_tau - K c||^2 = {fmt(Dt, 4)} against (q a_max)^(2(tau-1))"
+            f" ||yhat_1 - K c||^2 = {fmt(Bt, 4)}"))
+    return m.outcome()
+
+
 def _ridge_true(lam, alpha):
     return lam / alpha if alpha > 0 else None
 
@@ -329,7 +441,7 @@ class _Dirs:
     float64 underflow), ``ee`` (relative error per row), ``eb`` (absolute error of b_inf)."""
 
     def __init__(self, inst, traj):
-        N = self.N = _num(traj)
+        N = self.N = Num(traj)
         self.traj = traj
         self.lam = N.s(inst.lam)
         F, a, d = _filters(traj, N)
@@ -356,6 +468,12 @@ class _Dirs:
                             dtype=object).reshape(A.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             return A / B
+
+
+def _nothing(D, why):
+    """The outcome when the statement has nothing to compare on this instance: margin 0 in
+    float64/mp (as before); on balls a skip (never a vacuous certificate)."""
+    return Outcome.skip(why) if D.N.ball else Outcome(0.0, detail=why)
 
 
 def _absf(X):
@@ -407,8 +525,19 @@ def _rate(variant):
         D = _Dirs(inst, traj)
         m = Margins(traj)
         if not D.pos.size:
-            return Outcome(0.0, detail="no direction with a > 0")
+            return _nothing(D, "no direction with a > 0")
         E = D.F - D.binf
+        if D.N.ball and variant in ("true", "no_a"):
+            # on balls the ratio is an identity, decided exactly: b_{tau+1} - b_inf =
+            # target (b_tau - b_inf) for every step and direction (no division, so a step
+            # at the limit, b_tau = b_inf, is compared too)
+            m = Margins(traj, relation="==")
+            target = D.q * D.a if variant == "true" else D.q + 0 * D.a
+            m.add_array(-np.abs(E[1:] - target[None, :] * E[:-1]), 0, True, lambda i: (
+                f"a = {fmt(D.a[i[1]])}, alpha = {fmt(D.alpha)}: b_{i[0] + 2} - b_inf = "
+                f"{fmt(E[i[0] + 1, i[1]], 10)} against {fmt(target[i[1]], 10)} (b_{i[0] + 1}"
+                f" - b_inf) = {fmt(target[i[1]] * E[i], 10)}"))
+            return _with_rate_report(m.outcome(empty="no step"), D)
         absE = np.abs(E)
         errE = D.ee[:, None] * D.absF + D.eb[None, :]
         # b_tau - b_inf carries >= 10 correct bits (compared in the number type: no underflow)
@@ -434,16 +563,24 @@ def _rate(variant):
             m.add_array(marg, err, True, lambda i: (
                 f"tau = {i[0] + 2}: tau max|b_tau - b_inf| = {fmt((i[0] + 2) * Dm[i[0] + 1], 4)}"
                 f" < max|b_1 - b_inf| = {fmt(Dm[0], 4)}"))
-        out = m.outcome(empty="no resolved step")
-        n_steps = steps_to_limit(D.a, D.d, D.lam, D.alpha)
-        if n_steps is not None:
-            report = (f"; rate (1 - alpha) a_max = {float(D.q) * float(max(D.a)):.4g}: within "
-                      f"{RATE_REPORT_LEVEL:g} of the limit after {n_steps} steps (README: "
-                      f"'typically in {README_RATE[0]}-{README_RATE[1]} iterations')")
-        else:
-            report = "; alpha = 0: the limit is the zero function"
-        return dataclasses.replace(out, detail=out.detail + report)
+        return _with_rate_report(m.outcome(empty="no resolved step"), D)
     return evaluate
+
+
+def _with_rate_report(out, D):
+    """``out`` with the steps to within RATE_REPORT_LEVEL of the limit in its detail (a
+    float64 report, not part of the verdict)."""
+    if out.skipped:
+        return out
+    n_steps = steps_to_limit(D.a, D.d, D.lam, D.alpha)
+    if n_steps is not None:
+        a_max = max(float(v) for v in D.a)
+        report = (f"; rate (1 - alpha) a_max = {float(D.q) * a_max:.4g}: within "
+                  f"{RATE_REPORT_LEVEL:g} of the limit after {n_steps} steps (README: "
+                  f"'typically in {README_RATE[0]}-{README_RATE[1]} iterations')")
+    else:
+        report = "; alpha = 0: the limit is the zero function"
+    return dataclasses.replace(out, detail=out.detail + report)
 
 
 # ---------------------------------------------------------------- monotone_no_collapse
@@ -454,9 +591,10 @@ def _monotone(variant):
     range cannot tell an underflow from a collapse: the mp engine decides."""
     def evaluate(inst, traj, tools):
         D = _Dirs(inst, traj)
-        m = Margins(traj)
+        # every statement here is strict (on balls an exact tie refutes it)
+        m = Margins(traj, relation=">")
         if not D.pos.size:
-            return Outcome(0.0, detail="no direction with a > 0")
+            return _nothing(D, "no direction with a > 0")
         if not D.res.all():
             t, j = np.argwhere(~D.res)[0]
             m.add_unresolved(f"a = {fmt(D.a[j])}: b_tau below float64's normal range from "
@@ -487,6 +625,12 @@ def _monotone(variant):
                         D.res,
                         lambda i: (f"a = {fmt(D.a[i[1]])}, tau = {i[0] + 1}: b_tau = "
                                    f"{fmt(F[i], 12)} > b_inf = {fmt(D.binf[i[1]], 12)}"))
+            if D.N.ball:  # b_inf > 0 (float64/mp: implied by its closed form alpha d/(...))
+                m.add_array(D.binf, 0, True, lambda i: (
+                    f"a = {fmt(D.a[i[0]])}: b_inf = {fmt(D.binf[i], 12)} > 0"))
+        elif D.N.ball:  # b_tau > 0 decided on its ball
+            m.add_array(F, 0, True, lambda i: (
+                f"a = {fmt(D.a[i[1]])}, tau = {i[0] + 1}: b_tau = {fmt(F[i])} > 0"))
         else:
             positive = np.asarray(F > 0, dtype=bool)  # compared in the number type
             m.add_array(np.where(positive, 1.0, -1.0), D.ee[:, None], D.res, lambda i: (
@@ -511,7 +655,7 @@ def _dampening(sign):
         D = _Dirs(inst, traj)
         N = D.N
         if not D.pos.size:
-            return Outcome(0.0, detail="no direction with a > 0")
+            return _nothing(D, "no direction with a > 0")
         grid = sorted(set(ALPHAS) | {float(inst.alpha)})
         rows = {}
         for al in grid:
@@ -561,11 +705,13 @@ def _sandwich(variant):
         kk, jj = _pair_arrays(D)
         m = Margins(traj)
         if not kk.size:
-            return Outcome(0.0, detail="no pair of distinct positive a")
+            return _nothing(D, "no pair of distinct positive a")
         R, res = _ratios(D, kk, jj)
         R, res = R[1:], res[1:]                       # tau >= 2 (tau = 1: R_1 = a_j/a_k)
         m.skipped += int((~res).sum())
         rho = D.a[jj] / D.a[kk]
+        if N.ball:
+            return _sandwich_ball(D, variant, kk, jj, R, rho, m)
         lrho = N.logs(rho)
         R_safe = np.where(res, R, 1.0) if not N.mp else R
         logR = N.logs(R_safe)
@@ -605,6 +751,41 @@ def _sandwich(variant):
     return evaluate
 
 
+def _sandwich_ball(D, variant, kk, jj, R, rho, m):
+    """:func:`_sandwich` on balls: the same margins without logarithms (balls do not
+    overflow): 1 - R_tau/rho^tau (= -expm1(log R_tau - tau log rho)); the limit statement
+    as max(eps_k, eps_j) - |R_{k+1}/R_inf - 1| >= 0, the bound of the float64 check without
+    its rounding terms."""
+    tau = np.arange(2, D.k + 2)
+    rho_tau = np.array([[r ** int(t) for r in rho] for t in tau], dtype=object)
+    ratio = D.div(R, rho_tau)
+
+    def where(i):
+        return (f"a_k = {fmt(D.a[kk[i[1]]])}, a_j = {fmt(D.a[jj[i[1]]])}, alpha = "
+                f"{fmt(D.alpha)}, tau = {i[0] + 2}: R_tau = {fmt(R[i], 12)}")
+    if variant == "pure_sd":
+        m.add_array(ratio - 1, 0, True, lambda i: (
+            f"{where(i)} < (a_j/a_k)^tau = {fmt(rho_tau[i], 12)}"))
+        return m.outcome()
+    m.add_array(1 - D.div(np.broadcast_to(rho, R.shape), R), 0, True, lambda i: (
+        f"{where(i)} >= a_j/a_k = {fmt(rho[i[1]], 12)}"))
+    m.add_array(1 - ratio, 0, True, lambda i: (
+        f"{where(i)} <= (a_j/a_k)^tau = {fmt(rho_tau[i], 12)}"))
+    if D.alpha > 0:
+        t = D.k
+        Rinf = D.binf[jj] / D.binf[kk]
+        qa = D.q * D.a
+        gap = qa * D.lam / (D.alpha * D.d + D.lam)            # a - b_inf, no cancellation
+        eps = np.array([x ** t for x in qa], dtype=object) * gap / D.binf
+        ek, ej = eps[kk], eps[jj]
+        bound = (ek + ej + np.abs(ek - ej)) / 2                # max(eps_k, eps_j), no branch
+        dev = np.abs(D.div(R[-1], Rinf) - 1)
+        m.add_array(bound - dev, 0, True, lambda i: (
+            f"a_k = {fmt(D.a[kk[i[0]]])}, a_j = {fmt(D.a[jj[i[0]]])}: |R_{t + 1}/R_inf - 1|"
+            f" = {fmt(dev[i], 3)} within {fmt(bound[i], 3)} (R_inf = {fmt(Rinf[i], 10)})"))
+    return m.outcome()
+
+
 def _ratio_story(D, R, p, kk, jj):
     """R_1..R_6, where R peaks, R_inf and the overshoot max R/R_inf - 1, for a detail."""
     col = [R[t, p] for t in range(R.shape[0])]
@@ -627,7 +808,7 @@ def _ratio_monotone(sign):
         kk, jj = _pair_arrays(D)
         m = Margins(traj)
         if not kk.size:
-            return Outcome(0.0, detail="no pair of distinct positive a")
+            return _nothing(D, "no pair of distinct positive a")
         R, res = _ratios(D, kk, jj)
         m.skipped += int((~res).sum())
         ok = res[:-1] & res[1:]
@@ -760,9 +941,12 @@ def _toy(variant):
         pairs = [(f"tau = {first + i + shift}", losses[first - 1 + i + shift], v)
                  for i, v in enumerate(vals) if first - 1 + i + shift < len(losses)]
         pairs.append(("limit", limit, lim))
+        # on balls the published decimals and the half unit are held exactly (rationals)
+        half = Fraction(1, 2 * 10 ** PUBLISHED_DECIMALS) if N.ball else _HALF_UNIT
         for name, got, want in pairs:
             diff = abs(float(got) - want)
-            m.add((_HALF_UNIT - abs(got - want)) / _HALF_UNIT, loss_err / _HALF_UNIT,
+            exact = N.ctx.mpf(f"{want:.{PUBLISHED_DECIMALS}f}") if N.ball else want
+            m.add((half - abs(got - exact)) / half, loss_err / _HALF_UNIT,
                   lambda name=name, got=got, want=want, diff=diff: (
                       f"alpha = {alpha_f}, {name}: computed {float(got):.7f}, published "
                       f"{want:.5f} (|diff| = {diff:.2g})"))
