@@ -23,9 +23,11 @@ from theory.ball import Ball, UndecidedError  # noqa: E402
 from theory.certified_ridge import fixed_ridge_ball  # noqa: E402
 
 BY_ID = {c.id: c for c in C.CLAIMS}
-CERTIFIABLE = ["closed_form", "limit_amplified_ridge", "monotone_no_collapse", "dampening",
-               "sparsify_sandwich", "ratio_not_monotone", "toy_numbers"]
-NOT_CERTIFIABLE = ["mixed_target", "linear_rate", "optimal_alpha"]
+CERTIFIABLE = ["closed_form", "dampening", "ratio_not_monotone", "toy_numbers"]
+#: Not declared certifiable (some fast-tier instances stay undecided within the caps, and
+#: their certified runs take minutes), but their ball paths are tested on a few instances.
+BALL_PATH = ["limit_amplified_ridge", "monotone_no_collapse", "sparsify_sandwich"]
+NOT_CERTIFIABLE = ["mixed_target", "linear_rate", "optimal_alpha"] + BALL_PATH
 
 #: A few cheap instances per claim (ids by prefix), covering the exact ties: K = 1 and 2
 #: diagonal problems (alpha = 0 and 1 among them), bare pairs (the pinned one included),
@@ -43,11 +45,18 @@ def _few(claim, limit=10):
 
 
 def _certify(cid, domain=None, cache=None):
+    """certify_claim on a few instances; a BALL_PATH claim is forced through (its paper
+    does not declare it certifiable)."""
+    from unittest import mock
+    import proofs_check.certify as CE
     claim = BY_ID[f"borup2021.{cid}"]
     dom = _few(claim) if domain is None else domain
     assert dom, cid
-    return certify_claim(dataclasses.replace(claim, domain=lambda tier="fast", seed=0: dom),
-                         cache=cache)
+    claim = dataclasses.replace(claim, domain=lambda tier="fast", seed=0: dom)
+    if cid not in BALL_PATH:
+        return certify_claim(claim, cache=cache)
+    with mock.patch.object(CE, "certification", lambda c: ("full", "")):
+        return certify_claim(claim, cache=cache)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +81,8 @@ def test_not_certifiable_claims_say_why_and_certify_nothing(cid):
     r = certify_claim(BY_ID[f"borup2021.{cid}"])
     assert r.status == "not certifiable" and r.certified == 0
     assert r.not_certifiable == r.instances > 0
-    reason = {"mixed_target": "designs", "linear_rate": "exact arithmetic",
-              "optimal_alpha": "grid"}[cid]
+    reason = {"mixed_target": "least squares", "linear_rate": "exact arithmetic",
+              "optimal_alpha": "grid"}.get(cid, "undecided")
     assert reason in r.reason
 
 
@@ -133,7 +142,8 @@ def test_qmatrix_solves_exactly():
 
 
 # ------------------------------------------------------------------------------ claims
-@pytest.mark.parametrize("cid", [c for c in CERTIFIABLE if c != "ratio_not_monotone"])
+@pytest.mark.parametrize("cid", [c for c in CERTIFIABLE if c != "ratio_not_monotone"]
+                         + BALL_PATH)
 def test_certifiable_claim_certified_on_a_few_instances(cid, cache):
     r = _certify(cid, cache=cache)
     assert r.ok and r.errors == 0 and r.undecided == 0, (cid, r.reason, r.first_undecided)

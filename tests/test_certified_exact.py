@@ -346,7 +346,7 @@ def test_published_reading_certified_refuted_and_confirmed_in_rationals():
     claim = BY_ID["borup2021.ratio_not_monotone"]
     pinned = [i for i in claim.domain("fast", 0) if i.id.startswith("pair:pinned")]
     r = certify_claim(dataclasses.replace(claim, domain=lambda tier, seed: pinned))
-    assert r.status == "refuted" and r.ok and r.certified == 0  # refutations only
+    assert r.status == "refuted" and r.ok and r.certified_refuted == 1
     assert r.counterexample["id"] == pinned[0].id and r.counterexample["margin"] < 0
     assert r.mutants[0].status == "certified-refuted"
     # R_tau = b_tau(a_j)/b_tau(a_k) in exact rationals: R_3 < R_2 (it decreases)
@@ -373,8 +373,11 @@ def test_cli_reports_the_cost_ratio():
 
 def test_fixed_ridge_catalogues_certified_on_the_fast_tier():
     cache = BallCache()
+    # borup2021.closed_form (151 instances, every one an exact decision, about 4 minutes)
+    # is covered by the slow test of tests/test_certified_borup2021.py
     ridge = [c for c in catalogue() if c.id.split(".")[0] in ("pareek2024", "borup2021",
-                                                                "das2023")]
+                                                                "das2023")
+             and c.id != "borup2021.closed_form"]
     results = {c.id: certify_claim(c, cache=cache) for c in ridge}
     for cid, r in results.items():
         assert r.ok, (cid, r.status, r.reason)
@@ -390,12 +393,13 @@ def test_fixed_ridge_catalogues_certified_on_the_fast_tier():
                                                                       ":ab-"))]
             assert len(mixed) >= 7 and all(i.verdict == "certified" for i in mixed)
         assert r.undecided == 0
-        if cid == "borup2021.ratio_not_monotone":  # refutations only: none certified
-            assert r.status == "refuted" and r.certified == 0
-            assert r.certified_refuted + r.passes == r.instances
+        if cid == "borup2021.ratio_not_monotone":  # a published reading: refuted
+            assert r.status == "refuted" and r.certified_refuted > 0
+            assert r.certified_refuted + r.certified + r.skipped == r.instances
         else:
             assert r.status == "certified" and r.certified == r.instances
     assert sorted(cid for cid, r in results.items() if r.status == "certified") == [
+        "borup2021.dampening", "borup2021.toy_numbers",
         "das2023.isotropic_no_gain", "das2023.risk_quadratic", "das2023.student_mixed_target",
         "das2023.taylor_identity", "das2023.xi_star",
         "pareek2024.inverse_map", "pareek2024.no_gain_cases", "pareek2024.polynomial_form",

@@ -116,6 +116,24 @@ def _arb_exact(v):
     return None
 
 
+def _int_power(a, n):
+    """a**n for an integer n by repeated squaring of the arb ``a`` (python-flint's ``**``
+    goes through a real power, which is nan for a ball containing 0: ``arb(0 +/- r)**2``).
+
+    >>> str(_int_power(_flint().arb(0, 1e-10), 2).mid()), str(_int_power(_flint().arb(2), -3))
+    ('0', '0.125000000000000')
+    """
+    if n < 0:
+        return 1 / _int_power(a, -n)
+    out, base = _flint().arb(1), a
+    while n:
+        if n & 1:
+            out = out * base
+        base = base * base
+        n >>= 1
+    return out
+
+
 def _arb_exact_or_none(v):
     """:func:`_arb_exact` for plain numbers; None for balls and other types."""
     if isinstance(v, (Ball, bool, np.bool_)):
@@ -316,7 +334,7 @@ class Ball:
     def __pow__(self, o):
         if isinstance(o, (int, np.integer)) and not isinstance(o, bool):
             n = int(o)
-            return self._unary(lambda a: a ** n, "pow", n)  # exact integer power
+            return self._unary(lambda a: _int_power(a, n), "pow", n)  # exact integer power
         return self._binary(o, operator.pow)
 
     def __rpow__(self, o):
