@@ -147,11 +147,12 @@ class BallDesignTrajectory(BallRidgeTrajectory):
 
     ``coefficients`` (theta_t, k+1 x d) and ``fitted`` (X theta_t) are **exact** rationals
     (balls that enclose them and carry their exact values, so every tie among them is
-    decided exactly): the solutions of the normal equations that define the steps.  ``eigenvalues`` (s_j^2, the positive eigenvalues of the smaller
-    of X X^T and X^T X), ``a``, ``filters`` and ``targets`` are enclosures as in
-    :func:`fixed_ridge_ball`; ``basis`` holds the eigenvector enclosures of that smaller
-    Gram matrix.  The spectral projections of the design (U, X^T U, z) are not enclosed:
-    ``coefficient_basis`` and ``z`` are None, and code that needs them fails loudly.
+    decided exactly): the solutions of the normal equations that define the steps.
+    ``eigenvalues`` (s_j^2, the positive eigenvalues of the smaller of X X^T and X^T X),
+    ``a``, ``filters`` and ``targets`` are enclosures as in :func:`fixed_ridge_ball`;
+    ``basis`` holds the eigenvector enclosures of that smaller Gram matrix.  The spectral
+    projections of the design (U, X^T U, z) are not enclosed: ``coefficient_basis`` and
+    ``z`` are None, and code that needs them fails loudly.
     """
 
     exact_coefficients: np.ndarray = None
@@ -169,26 +170,20 @@ class BallDesignTrajectory(BallRidgeTrajectory):
                         dtype=object)
 
 
-def _exact_steps(Xq, y, lam, xi):
+def _exact_steps(X, y, lam, xi):
     """theta_t = (X^T X + lam I)^-1 X^T t_t, t_0 = y, t_t = xi_t X theta_{t-1} + (1 - xi_t) y,
-    in exact rational arithmetic (python-flint's fmpq_mat); a list of k+1 Fraction rows."""
-    from fractions import Fraction
-    fl = require_flint()
-    n, d = len(Xq), len(Xq[0])
-    q = lambda v: fl.fmpq(v.numerator, v.denominator)  # noqa: E731
-    Xm = fl.fmpq_mat(n, d, [q(v) for row in Xq for v in row])
-    H = Xm.transpose() * Xm
-    lq = q(Fraction(lam))
-    for i in range(d):
-        H[i, i] += lq
-    ym = fl.fmpq_mat(n, 1, [q(Fraction(float(v))) for v in y])
+    in exact rational arithmetic (:class:`theory.ball_linalg.QMatrix`); a list of k+1
+    Fraction rows."""
+    from .ball_linalg import QMatrix
+    Xm, ym = QMatrix.of(X), QMatrix.of(y)
+    Xt = Xm.transpose()
+    H = Xt @ Xm + QMatrix.identity(Xm.m.ncols()).scale(lam)
     target, rows = ym, []
     for t in range(len(xi) + 1):
-        theta = H.solve(Xm.transpose() * target)
-        rows.append([Fraction(int(theta[j, 0].p), int(theta[j, 0].q)) for j in range(d)])
+        theta = H.solve(Xt @ target)
+        rows.append(theta.column(0))
         if t < len(xi):
-            x = q(Fraction(float(xi[t])))
-            target = (Xm * theta) * x + ym * (1 - x)
+            target = (Xm @ theta).scale(xi[t]) + ym - ym.scale(xi[t])  # exact 1 - xi_t
     return rows
 
 
@@ -221,20 +216,17 @@ def fixed_ridge_design_ball(X, y, lam, xi, prec_bits=192, *, exact=False):
     >>> [float(v) for v in tr.a]                       # s^2/(s^2 + 1) for s^2 = 1, 4
     [0.5, 0.8]
     """
-    from fractions import Fraction
     from ._ridge_validate import check_design
+    from .ball_linalg import QMatrix
     X = np.asarray(check_design(X), dtype=np.float64)
     n, d = X.shape
     y, xi = _check_rest(prec_bits, y, n, lam, xi)
     fl = require_flint()
     p = prec_bits
-    Xq = [[Fraction(float(v)) for v in row] for row in X]
-    rows = _exact_steps(Xq, y, lam, xi)
-    small = [[sum((Xq[i][k] * Xq[j][k] for k in range(d)), Fraction(0)) for j in range(n)]
-             for i in range(n)] if n <= d else \
-        [[sum((Xq[k][i] * Xq[k][j] for k in range(n)), Fraction(0)) for j in range(d)]
-         for i in range(d)]
-    Gq = np.array(small, dtype=object)
+    rows = _exact_steps(X, y, lam, xi)
+    Xm = QMatrix.of(X)
+    small = Xm @ Xm.transpose() if n <= d else Xm.transpose() @ Xm  # the smaller Gram
+    Gq = np.array(small.entries(), dtype=object)
     with fl.ctx.workprec(p):
         eig = eigh_ball(Gq, p)
         values = eig.values

@@ -46,6 +46,7 @@ import numpy as np
 
 from theory._mp import GUARD_DIGITS, make_context, to_mp_array
 from theory.ball import Ball, UndecidedError
+from theory.ball_linalg import QMatrix, rational
 
 from ...claim import Outcome
 from ...decision import tolerance
@@ -190,73 +191,6 @@ class Num:
         else:
             x, _ = self.ctx.qr_solve(A, rhs)
         return np.array([x[i] for i in range(x.rows)], dtype=object)
-
-
-def rational(v):
-    """``v`` (a float64, an int, a Fraction) as its exact Fraction."""
-    from fractions import Fraction
-    return Fraction(v) if not isinstance(v, (float, np.floating)) else Fraction(float(v))
-
-
-class QMatrix:
-    """Dense linear algebra over Q (FLINT's ``fmpq_mat``) on the exact values of float64
-    inputs: the independent dense routes of the certified checks, exact, so that an
-    identity between two of them is decided without rounding.
-
-    >>> A = QMatrix.of([[2.0, 1.0], [1.0, 3.0]])
-    >>> [str(v) for v in A.solve(QMatrix.of([1.0, 2.0])).column(0)]
-    ['1/5', '3/5']
-    """
-
-    def __init__(self, m):
-        self.m = m
-
-    @classmethod
-    def of(cls, A):
-        """A matrix (2-d) or a column (1-d) of exact numbers."""
-        import flint
-        A = np.asarray(A, dtype=object)
-        if A.ndim == 1:
-            A = A.reshape(-1, 1)
-        qs = [rational(v) for v in A.reshape(-1)]
-        return cls(flint.fmpq_mat(A.shape[0], A.shape[1],
-                                  [flint.fmpq(q.numerator, q.denominator) for q in qs]))
-
-    @classmethod
-    def identity(cls, n):
-        import flint
-        return cls(flint.fmpq_mat(n, n, [int(i == j) for i in range(n) for j in range(n)]))
-
-    def scale(self, q):
-        import flint
-        q = rational(q)
-        return QMatrix(self.m * flint.fmpq(q.numerator, q.denominator))
-
-    def __add__(self, o):
-        return QMatrix(self.m + o.m)
-
-    def __sub__(self, o):
-        return QMatrix(self.m - o.m)
-
-    def __matmul__(self, o):
-        return QMatrix(self.m * o.m)
-
-    def solve(self, B):
-        return QMatrix(self.m.solve(B.m))
-
-    def transpose(self):
-        return QMatrix(self.m.transpose())
-
-    def column(self, j):
-        """Column j as a list of Fractions."""
-        from fractions import Fraction
-        return [Fraction(int(self.m[i, j].p), int(self.m[i, j].q)) for i in range(self.m.nrows())]
-
-    def entries(self):
-        """Every entry, row by row, as Fractions."""
-        from fractions import Fraction
-        return [[Fraction(int(self.m[i, j].p), int(self.m[i, j].q))
-                 for j in range(self.m.ncols())] for i in range(self.m.nrows())]
 
 
 def entry_error(traj, t):

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from theory.ball import Ball
 from theory.ridge_closed_form import (closed_form_filter_f64, closed_form_filter_mp,
                                       limit_filter_f64, limit_filter_mp)
 from theory.ridge_filters import ridge_filters_f64, ridge_filters_mp
@@ -255,18 +256,18 @@ def _closed_form(shift):
 
 
 def _q_inputs(inst):
-    """(K, y, lam, alpha, q) as exact rationals / :class:`._numerics.QMatrix` (the float64
-    inputs held exactly; alpha = 1 - xi, xi the engine's weight)."""
+    """(K, y, lam, alpha, q, A) as exact rationals / :class:`theory.ball_linalg.QMatrix`
+    (the float64 inputs held exactly; alpha = 1 - xi, xi the engine's weight; A = K +
+    lam I)."""
     K, y = QMatrix.of(inst.G), QMatrix.of(inst.y)
     lam, q = rational(inst.lam), rational(inst.xi[0])
-    return K, y, lam, 1 - q, q
+    return K, y, lam, 1 - q, q, K + QMatrix.identity(len(inst.y)).scale(lam)
 
 
-def _q_students(inst, taus):
+def _q_students(inputs, taus):
     """The students' coefficients c_tau (tau = 1..taus) from their definition, exactly:
     c_1 = (K + lam I)^-1 y, c_tau = (K + lam I)^-1 (alpha y + (1 - alpha) K c_{tau-1})."""
-    K, y, lam, alpha, q = _q_inputs(inst)
-    A = K + QMatrix.identity(len(inst.y)).scale(lam)
+    K, y, lam, alpha, q, A = inputs
     c, out = A.solve(y), []
     for _ in range(taus):
         out.append(c)
@@ -274,22 +275,20 @@ def _q_students(inst, taus):
     return out
 
 
-def _q_m_tau(inst, taus):
-    """M_tau y (tau = 1..taus) exactly (:func:`_m_tau_vectors` over Q) and K + lam I."""
-    K, y, lam, alpha, q = _q_inputs(inst)
-    A = K + QMatrix.identity(len(inst.y)).scale(lam)
+def _q_m_tau(inputs, taus):
+    """M_tau y (tau = 1..taus) exactly (:func:`_m_tau_vectors` over Q)."""
+    K, y, lam, alpha, q, A = inputs
     w, S, out = y, y.scale(0), []
     for _ in range(taus):
         out.append(S + w)
         S = S + w.scale(alpha)
         w = A.solve(K @ w).scale(q)
-    return out, A
+    return out
 
 
 def _exact_margins(m, diffs, detail):
     """Identity margins -|e| (exact rationals ``diffs``) as exact balls, into ``m``."""
     p = m.traj.prec_bits
-    from theory.ball import Ball
     for i, e in enumerate(diffs):
         m.add(Ball.exact(-abs(e), p), 0, lambda i=i: detail(i))
 
@@ -314,8 +313,10 @@ def _closed_form_ball(inst, traj, N, shift):
             f"closed form {fmt(b[i[0]], 12)}"))
     if getattr(inst, "data", {}).get("Kt") is not None:
         Kt = QMatrix.of(inst.Kt)
-        students = _q_students(inst, traj.steps + 1)
-        Ms, A = _q_m_tau(inst, traj.steps + 1 + shift)
+        inputs = _q_inputs(inst)
+        A = inputs[-1]
+        students = _q_students(inputs, traj.steps + 1)
+        Ms = _q_m_tau(inputs, traj.steps + 1 + shift)
         for t in range(traj.steps + 1):
             tau = t + 1 + shift
             diff = (Kt @ A.solve(Ms[tau - 1]) - Kt @ students[t]).column(0)
@@ -386,15 +387,12 @@ def _limit_ball(inst, traj, N, ridge_of):
     decided on balls or exactly; attained on the top direction).  Where one of them is
     certainly negative, the statement itself decides: (q a_max)^(2(tau-1)) ||yhat_1 - Kc||^2 -
     ||yhat_tau - Kc||^2 >= 0, the squared norms as sums over the directions."""
-    from theory.ball import Ball
-    K, y, lam, alpha, q = _q_inputs(inst)
+    K, y, lam, alpha, q, A = _q_inputs(inst)
     Lam = ridge_of(lam, alpha)
     if Lam is None:
         return Outcome.skip("the variant's ridge is not defined at this alpha")
-    n = len(inst.y)
-    I = QMatrix.identity(n)
-    cL = (K + I.scale(Lam)).solve(y)
-    cfp = (K + I.scale(lam)).solve(y.scale(alpha) + (K @ cL).scale(q))
+    cL = (K + QMatrix.identity(len(inst.y)).scale(Lam)).solve(y)
+    cfp = A.solve(y.scale(alpha) + (K @ cL).scale(q))
     m = Margins(traj)  # identity margins -|e| and inequalities, both read as ">= 0"
     diff = (cfp - cL).column(0)
     _exact_margins(m, diff, lambda i: (
